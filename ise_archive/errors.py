@@ -1,0 +1,72 @@
+"""The exception tree of ise-archive.
+
+Every error the library raises on purpose derives from :class:`IseArchiveError`, so a
+caller can catch the library's complaints without catching its bugs::
+
+    IseArchiveError
+    ├── ExtractionError          a page could not be turned into a result
+    │   ├── NotHTML              the bytes are not an HTML document (binary, empty, XML)
+    │   ├── PageTooLarge         over the configured size limit; never parsed
+    │   └── TruncatedCapture     the bytes stop before the document ends: retry it
+    ├── ArchiveError             the archive answered with something unusable
+    │   ├── CDXError             a CDX answer that is not a capture index
+    │   └── ArchiveBlocked       the archive refuses us (firewall): stop, resume later
+    ├── StateError               the incremental state database is unusable
+    └── DatasetError             a dataset could not be written or is invalid
+        └── UnsafePath           a name derived from archived data would escape OUTPUT_DIR
+
+A *skip* (a page that is fine but is not a blog post) is not an error: it is a
+:class:`ise_archive.records.Skip` value carrying its reason.
+"""
+
+from __future__ import annotations
+
+
+class IseArchiveError(Exception):
+    """Base class of every error ise-archive raises on purpose."""
+
+
+class ExtractionError(IseArchiveError):
+    """A page could not be turned into a post or a skip."""
+
+
+class NotHTML(ExtractionError):
+    """The bytes are not an HTML document (binary garbage, empty body, a feed...)."""
+
+
+class PageTooLarge(ExtractionError):
+    """The page is over the size limit; it is refused before parsing."""
+
+
+class TruncatedCapture(ExtractionError):
+    """The page ends before its document does; the capture should be fetched again.
+
+    Raised for transfers cut short (``Content-Length`` larger than the body) and for
+    documents that stop mid-markup (no closing ``</html>`` and the body container open).
+    """
+
+
+class ArchiveError(IseArchiveError):
+    """The archive answered with something we cannot use."""
+
+
+class CDXError(ArchiveError):
+    """A CDX server answer that is not a capture index (HTML error page, bad JSON)."""
+
+
+class ArchiveBlocked(ArchiveError):
+    """The archive refuses connections: the Internet Archive firewalls an IP for an
+    hour (doubling each time) after a minute of 429s. The run must stop and resume
+    later, never report success."""
+
+
+class StateError(IseArchiveError):
+    """The incremental state database is missing, locked or of an unknown version."""
+
+
+class DatasetError(IseArchiveError):
+    """A dataset could not be written, or a written one is invalid."""
+
+
+class UnsafePath(DatasetError):
+    """A file name derived from archived data would leave the output directory."""

@@ -1,0 +1,254 @@
+"""The values that flow through ise-archive: captures, posts and skips.
+
+All are frozen, slotted, keyword-only dataclasses: a record is built once by the one
+function that produces it and never mutated afterwards (use ``dataclasses.replace``).
+``to_json()`` is the only way a record becomes JSON; its output is what
+``schema/record.schema.json`` describes and what ``records.jsonl`` holds. Field names
+are a contract other tools rely on: add fields, never rename them.
+
+This module does not fetch, parse or write anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+#: What an archived page can be. Only ``post`` produces a record.
+PageKind = Literal["post", "listing", "feed", "tag", "user", "not_found", "other"]
+PAGE_KINDS: tuple[str, ...] = (
+    "post",
+    "listing",
+    "feed",
+    "tag",
+    "user",
+    "not_found",
+    "other",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Capture:
+    """One row of the archive's capture index (CDX).
+
+    ``status`` is the HTTP status as the CDX server prints it: ``"-"`` marks a
+    ``warc/revisit`` record, whose payload is that of an earlier capture with the same
+    ``digest``. ``timestamp`` is the 14-digit UTC capture time (``20111006123456``).
+    """
+
+    timestamp: str
+    original: str
+    urlkey: str = ""
+    mimetype: str = ""
+    status: str = ""
+    digest: str = ""
+    length: int | None = None
+
+    @property
+    def is_revisit(self) -> bool:
+        return self.status == "-" or self.mimetype == "warc/revisit"
+
+    @property
+    def is_redirect(self) -> bool:
+        return self.status in {"301", "302", "303", "307", "308"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaptureRef:
+    """Where a record's content came from: the capture that was parsed."""
+
+    timestamp: str
+    archive_url: str
+    original: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tag:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RelatedPost:
+    """One entry of a post's "Reference:" / "Related Posts" list."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Image:
+    url: str
+    alt: str = ""
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Link:
+    """One entry of the document's numbered Links list (``[n]: url``)."""
+
+    n: int
+    url: str
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaptureRecord:
+    """Provenance of one capture of a post, as listed in a merged record."""
+
+    timestamp: str
+    original: str
+    archive_url: str
+    digest: str = ""
+    status: str = ""
+    mimetype: str = ""
+    #: ``record`` (parsed, a version of the post), ``duplicate`` (same payload as
+    #: another capture) or ``skip:<reason>`` / ``failed:<reason>``.
+    outcome: str = "record"
+    #: True for the one capture whose content the record carries.
+    used: bool = False
+    content_sha256: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Version:
+    """One distinct content of a post, in capture order."""
+
+    content_sha256: str
+    word_count: int
+    title: str
+    first_seen: str
+    last_seen: str
+    captures: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Post:
+    """A blog post, extracted from one capture or merged from several.
+
+    ``published`` is timezone-aware (US Eastern, with its UTC offset) when the page
+    states a time, and a plain ``date`` when it only states a day.
+    ``content_sha256`` hashes ``body_markdown`` only, so two captures whose article is
+    the same have the same hash whatever chrome surrounded it.
+    """
+
+    kind: Literal["post"] = "post"
+    url: str
+    title: str
+    author: str = ""
+    author_url: str = ""
+    published: datetime | date | None = None
+    tags: tuple[Tag, ...] = ()
+    related: tuple[RelatedPost, ...] = ()
+    images: tuple[Image, ...] = ()
+    links: tuple[Link, ...] = ()
+    body_markdown: str = ""
+    markdown: str = ""
+    capture: CaptureRef | None = None
+    word_count: int = 0
+    content_sha256: str = ""
+    #: Drupal node id (from the shortlink), which ties ``/node/N`` captures to a post.
+    nid: int | None = None
+    #: Which template extractor read the page (``d7_2011``, ``d7_2014``, ``print``,
+    #: ``generic``).
+    template: str = ""
+    #: Filled by the merge step: every capture seen, and every distinct content.
+    captures: tuple[CaptureRecord, ...] = ()
+    versions: tuple[Version, ...] = ()
+
+    outcome = "record"
+
+    def to_json(self) -> dict[str, Any]:
+        return to_json(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Post:
+        return post_from_json(data)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Skip:
+    """A page that was read fine but is not a blog post.
+
+    ``reason`` is a short machine-readable slug (``not-a-post:listing``,
+    ``not-a-post:soft-404``, ``archive-error:not-archived``). Listing and feed pages
+    carry the post URLs they link to in ``discovered`` and their pager's next page in
+    ``next_page``, so the crawler can follow them without parsing the page again.
+    """
+
+    kind: str
+    reason: str
+    url: str = ""
+    capture: CaptureRef | None = None
+    discovered: tuple[str, ...] = ()
+    next_page: str | None = None
+
+    outcome = "skip"
+
+    def to_json(self) -> dict[str, Any]:
+        return to_json(self)
+
+
+def to_json(value: Any) -> Any:
+    """Turn a record (or any value inside one) into plain JSON data.
+
+    Dataclasses become objects with their fields in declaration order, tuples become
+    lists and dates become ISO 8601 strings.
+
+    >>> to_json(Tag(name="DHS", url="http://www.ise.gov/category/free-tags/dhs"))
+    {'name': 'DHS', 'url': 'http://www.ise.gov/category/free-tags/dhs'}
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)
+        }
+    if isinstance(value, (tuple, list)):
+        return [to_json(v) for v in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): to_json(v) for k, v in value.items()}
+    return value
+
+
+def dumps(record: Post | Skip) -> str:
+    """One record as one line of JSON: UTF-8 characters kept, no NaN, stable order."""
+    return json.dumps(record.to_json(), ensure_ascii=False, allow_nan=False)
+
+
+def parse_published(value: str | None) -> datetime | date | None:
+    """Read back a ``published`` value written by :func:`to_json`."""
+    if not value:
+        return None
+    if "T" in value:
+        return datetime.fromisoformat(value)
+    return date.fromisoformat(value)
+
+
+def post_from_json(data: Mapping[str, Any]) -> Post:
+    """Rebuild a :class:`Post` from its ``to_json()`` form (the inverse function)."""
+    capture = data.get("capture")
+    return Post(
+        url=data["url"],
+        title=data["title"],
+        author=data.get("author", ""),
+        author_url=data.get("author_url", ""),
+        published=parse_published(data.get("published")),
+        tags=tuple(Tag(**t) for t in data.get("tags", ())),
+        related=tuple(RelatedPost(**r) for r in data.get("related", ())),
+        images=tuple(Image(**i) for i in data.get("images", ())),
+        links=tuple(Link(**link) for link in data.get("links", ())),
+        body_markdown=data.get("body_markdown", ""),
+        markdown=data.get("markdown", ""),
+        capture=CaptureRef(**capture) if capture else None,
+        word_count=data.get("word_count", 0),
+        content_sha256=data.get("content_sha256", ""),
+        nid=data.get("nid"),
+        template=data.get("template", ""),
+        captures=tuple(CaptureRecord(**c) for c in data.get("captures", ())),
+        versions=tuple(Version(**v) for v in data.get("versions", ())),
+    )
