@@ -1,0 +1,124 @@
+"""Scrapy project settings for ``scrapy crawl ise_blog``: every default lives here.
+
+Plain data only (this module never imports Scrapy, so the library stays Scrapy-free).
+Project settings are prefixed ``ISE_ARCHIVE_``, except ``WAYBACK_BASE_URL`` and
+``OUTPUT_DIR``, whose names are part of the command-line contract. Override any of them
+with ``-s NAME=value``; they are read and validated once, when the crawl starts.
+
+Politeness defaults follow what Internet Archive staff have said in public threads:
+the CDX/timemap endpoints share one pool of about 30 requests/minute per IP (it was
+60, before that 100), replay has a separate, higher limit, a minute of 429s gets the
+IP firewalled for an hour (seen as *connection refused*), and no ``Retry-After`` is
+sent. So: two pools, one keep-alive connection each, CDX at 20/min, replay at
+about 1.5/s, a 429 pauses its whole pool for 60 s and halves its rate.
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "ise_archive"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+COMMANDS_MODULE = "spiders.commands"
+
+# --- where to read and write --------------------------------------------------------
+#: Any Wayback-compatible archive (Internet Archive, pywb, OpenWayback).
+WAYBACK_BASE_URL = "https://web.archive.org"
+#: The dataset directory; the incremental state lives in OUTPUT_DIR/.state/.
+OUTPUT_DIR = "output"
+#: SQLite state file; empty means OUTPUT_DIR/.state/state.sqlite3.
+ISE_ARCHIVE_STATE_PATH = ""
+#: Base of the human ``archive_url`` written into records; empty means
+#: WAYBACK_BASE_URL.
+ISE_ARCHIVE_ARCHIVE_URL_BASE = ""
+
+# --- discovery ----------------------------------------------------------------------
+#: CDX prefixes (SURT-matched, so each covers ise.gov, www.ise.gov, :80, http/https).
+ISE_ARCHIVE_CDX_PREFIXES = [
+    "ise.gov/blog",
+    "ise.gov/node/",
+    "ise.gov/print/blog",
+    "ise.gov/print/node/",
+    "ise.gov/iseblog/feed",
+]
+#: Years covered by discovery, paged in windows (long prefix queries time out, 504).
+ISE_ARCHIVE_FROM_YEAR = 2005
+ISE_ARCHIVE_TO_YEAR = 2018
+ISE_ARCHIVE_CDX_WINDOW_YEARS = 2
+#: Rows per CDX page (resume-key paging).
+ISE_ARCHIVE_CDX_PAGE_SIZE = 5000
+#: Follow the archived RSS feed and blog listings (and their pager) as second sources.
+ISE_ARCHIVE_FOLLOW_LISTINGS = True
+
+# --- politeness -----------------------------------------------------------------------
+#: CDX pool: requests per minute (the live limit is ~30/min per IP; stay under it).
+ISE_ARCHIVE_CDX_RPM = 20.0
+#: Replay pool: requests per second.
+ISE_ARCHIVE_REPLAY_RPS = 1.5
+#: Connections per pool (the archive asks for one keep-alive connection).
+ISE_ARCHIVE_CDX_CONCURRENCY = 1
+ISE_ARCHIVE_REPLAY_CONCURRENCY = 1
+#: A 429 pauses its whole pool this long (seconds) unless Retry-After says otherwise,
+#: then divides the pool's rate by ISE_ARCHIVE_429_BACKOFF.
+ISE_ARCHIVE_429_PAUSE = 60.0
+ISE_ARCHIVE_429_BACKOFF = 2.0
+#: How often one request may be answered 429 before it is reported as failed.
+ISE_ARCHIVE_429_MAX_RETRIES = 8
+#: *Connection refused* means the IP is firewalled: stop, keep state, exit 2.
+ISE_ARCHIVE_STOP_ON_REFUSED = True
+
+# --- extraction and results -----------------------------------------------------------
+#: Pages larger than this are refused unparsed (reported as failed:page-too-large).
+ISE_ARCHIVE_MAX_PAGE_BYTES = 5 * 1024 * 1024
+#: How often a capture whose bytes came back truncated is fetched again.
+ISE_ARCHIVE_TRUNCATED_RETRIES = 3
+#: Exit non-zero when more than this share of fetched captures failed.
+ISE_ARCHIVE_MAX_FAILURE_SHARE = 0.05
+#: Seconds between progress lines (0 disables them).
+ISE_ARCHIVE_PROGRESS_INTERVAL = 60.0
+#: Requests planned per scheduling round (keeps the scheduler's memory flat).
+ISE_ARCHIVE_PLAN_BATCH = 500
+
+# --- Scrapy ---------------------------------------------------------------------------
+USER_AGENT = (
+    "ise-archive/0.1 (archival research crawler; +https://github.com/ise-archive)"
+)
+ROBOTSTXT_OBEY = False  # we read an archive, not the (dead) site
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+CONCURRENT_REQUESTS = 4
+DOWNLOAD_TIMEOUT = 90
+DOWNLOAD_FAIL_ON_DATALOSS = True  # a truncated transfer raises and is retried
+RETRY_ENABLED = True
+RETRY_TIMES = 6
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+# Connection refused is *not* retried: it means a firewall block (see above).
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.CannotResolveHostError",
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.DownloadTimeoutError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectionLost",
+    "twisted.web._newclient.ResponseFailed",
+    OSError,
+]
+DOWNLOADER_MIDDLEWARES = {
+    "spiders.middlewares.ArchivePoolsMiddleware": 540,
+    "spiders.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+}
+ITEM_PIPELINES = {
+    "pipelines.state.CaptureStatePipeline": 100,
+    "pipelines.dataset.DatasetPipeline": 900,
+}
+EXTENSIONS = {
+    "spiders.progress.ProgressLog": 500,
+}
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+
+#: 5xx/transport retries pause their pool base * 2**(try-1) seconds, at most MAX.
+ISE_ARCHIVE_RETRY_BACKOFF_BASE = 2.0
+ISE_ARCHIVE_RETRY_BACKOFF_MAX = 120.0

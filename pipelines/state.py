@@ -1,0 +1,47 @@
+"""Record what came of each fetched capture in the state database.
+
+This is the "merge captures" step's input side: every :class:`Post` extracted from a
+capture is stored under that capture's key, so a post seen in five captures is merged
+into one record when the dataset is written (see :mod:`pipelines.dataset`), and a
+killed run loses at most the captures in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy.crawler import Crawler
+
+from ise_archive.records import Post, Skip
+from spiders.ise_blog import result_key
+
+logger = logging.getLogger(__name__)
+
+
+class CaptureStatePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CaptureStatePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        spider = self.crawler.spider
+        if not isinstance(item, (Post, Skip)):
+            return item
+        key = result_key(item)
+        if key is None:
+            logger.error("A result without its capture reached the pipeline: %r", item)
+            return item
+        if isinstance(item, Post):
+            spider.state.save_post(key, item)
+            if item.nid is not None:
+                spider.state.set_alias(item.nid, item.url)
+            spider.count_outcome("record")
+        else:
+            outcome = f"skip:{item.reason}"
+            spider.state.set_outcome(key, outcome)
+            spider.count_outcome(outcome)
+        return item

@@ -1,0 +1,1 @@
+"""Project commands for ``scrapy``; ``crawl`` replaces Scrapy's own."""

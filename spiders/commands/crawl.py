@@ -1,0 +1,34 @@
+"""``scrapy crawl`` that exits with the run's status (see docs/operations.md).
+
+Scrapy's own ``crawl`` exits 0 whenever the spider ran; a scheduled archival run must
+tell cron when it could not reach the archive (2) or lost too many captures (1).
+The one-paragraph summary goes to stdout unless the run changed nothing, so a cron
+job stays quiet on quiet nights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+
+
+class Command(ScrapyCrawlCommand):
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            super().run(args, opts)
+            return
+        assert self.crawler_process is not None
+        crawler = self._create_crawler(args[0])
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+            return
+        spider = crawler.spider
+        self.exitcode = getattr(spider, "exit_code", 0)
+        summary = getattr(spider, "summary", "")
+        changed = crawler.stats.get_value("ise_archive/run_changed", True)
+        if summary and (changed or self.exitcode):
+            sys.stdout.write(summary + "\n")

@@ -1,0 +1,499 @@
+"""``scrapy crawl ise_blog``: find and fetch every archived ise.gov blog post.
+
+The spider decides *what to request*; everything that reads bytes is in the library.
+A run goes through phases, each started when the previous one leaves the crawler idle:
+
+1. ``cdx``: prefix queries over the blog's URL space, paged with resume keys in
+   bounded date windows; every row is stored in the state database.
+2. ``listings``: the newest capture of each archived RSS feed and blog listing page
+   (and its pager); post URLs they name that the index lacks are looked up exactly.
+3. ``posts``: per post, :func:`ise_archive.selection.plan_group` picks the captures to
+   fetch (by default the newest good full page; the print page as a fallback); every
+   other capture is settled as a duplicate or a reported skip.
+4. ``nodes``: ``/node/<nid>`` captures whose alias no fetched post revealed.
+
+Arguments: ``-a versions=all`` (every distinct content version), ``-a from=2011
+-a to=2013`` (capture time range, 1-14 digit prefixes), ``-a prefix=URL`` (only posts
+under this URL).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ise_archive.archive.cdx import (
+    CDXQuery,
+    discovery_queries,
+    exact_query,
+    parse_cdx_page,
+)
+from ise_archive.archive.wayback import (
+    archive_error_reason,
+    is_archived_response,
+    raw_capture_url,
+    redirect_target,
+)
+from ise_archive.selection import (
+    SelectionPolicy,
+    capture_identity,
+    capture_key,
+    plan_discovery_pages,
+    plan_group,
+)
+from ise_archive.state import State
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from ise_archive import __version__
+from ise_archive.errors import (
+    ArchiveBlocked,
+    CDXError,
+    ExtractionError,
+    TruncatedCapture,
+)
+from ise_archive.extract import ExtractOptions, PostPage
+from ise_archive.records import Capture, Post, Skip
+from ise_archive.urls import canonical_post_url, classify_url, node_id
+
+logger = logging.getLogger(__name__)
+
+PHASES = ("cdx", "listings", "posts", "nodes", "done")
+_CONNECTION_REFUSED = (
+    "DownloadConnectionRefusedError",
+    "ConnectionRefusedError",
+    "ConnectError",
+)
+
+
+class IseBlogSpider(Spider):
+    name = "ise_blog"
+
+    def __init__(
+        self,
+        *args: Any,
+        versions: str = "latest",
+        to: str | None = None,
+        prefix: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        from_ts = kwargs.pop("from", None)
+        super().__init__(*args, **kwargs)
+        if versions not in ("latest", "all"):
+            raise NotConfigured(f"-a versions={versions!r}: use 'latest' or 'all'")
+        for label, value in (("from", from_ts), ("to", to)):
+            if value is not None and not (value.isdigit() and len(value) <= 14):
+                raise NotConfigured(f"-a {label}={value!r}: use 1-14 digits (YYYY...)")
+        self.policy = SelectionPolicy(
+            versions=versions,  # type: ignore[arg-type]
+            from_ts=from_ts,
+            to_ts=to,
+            url_prefix=canonical_post_url(prefix) or prefix if prefix else None,
+        )
+        self.phase = "cdx"
+        self.blocked = False
+        self.state: State
+        self.exit_code = 0
+
+    # --- configuration ----------------------------------------------------------------
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        """Turn the ``ISE_ARCHIVE_*`` politeness settings into two download slots."""
+        super().update_settings(settings)
+        cdx_rpm = settings.getfloat("ISE_ARCHIVE_CDX_RPM")
+        replay_rps = settings.getfloat("ISE_ARCHIVE_REPLAY_RPS")
+        if cdx_rpm <= 0:
+            raise NotConfigured(f"ISE_ARCHIVE_CDX_RPM ({cdx_rpm!r}) must be > 0")
+        if replay_rps <= 0:
+            raise NotConfigured(f"ISE_ARCHIVE_REPLAY_RPS ({replay_rps!r}) must be > 0")
+        slots = {
+            "cdx": {
+                "concurrency": settings.getint("ISE_ARCHIVE_CDX_CONCURRENCY"),
+                "delay": 60.0 / cdx_rpm,
+                "randomize_delay": False,
+            },
+            "replay": {
+                "concurrency": settings.getint("ISE_ARCHIVE_REPLAY_CONCURRENCY"),
+                "delay": 1.0 / replay_rps,
+                "randomize_delay": False,
+            },
+        }
+        settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> IseBlogSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        s = crawler.settings
+        spider.base_url = s.get("WAYBACK_BASE_URL").rstrip("/")
+        if not spider.base_url.startswith(("http://", "https://")):
+            raise NotConfigured(
+                f"WAYBACK_BASE_URL ({spider.base_url!r}) must be http(s)"
+            )
+        spider.output_dir = Path(s.get("OUTPUT_DIR"))
+        state_path = s.get("ISE_ARCHIVE_STATE_PATH") or str(
+            spider.output_dir / ".state" / "state.sqlite3"
+        )
+        spider.archive_url_base = (
+            s.get("ISE_ARCHIVE_ARCHIVE_URL_BASE") or spider.base_url
+        ).rstrip("/")
+        spider.options = ExtractOptions(
+            max_bytes=s.getint("ISE_ARCHIVE_MAX_PAGE_BYTES"),
+            archive_base_url=spider.archive_url_base,
+        )
+        spider.queries = discovery_queries(
+            prefixes=s.getlist("ISE_ARCHIVE_CDX_PREFIXES"),
+            from_year=s.getint("ISE_ARCHIVE_FROM_YEAR"),
+            to_year=s.getint("ISE_ARCHIVE_TO_YEAR"),
+            window_years=s.getint("ISE_ARCHIVE_CDX_WINDOW_YEARS"),
+            limit=s.getint("ISE_ARCHIVE_CDX_PAGE_SIZE"),
+        )
+        spider.follow_listings = s.getbool("ISE_ARCHIVE_FOLLOW_LISTINGS")
+        spider.truncated_retries = s.getint("ISE_ARCHIVE_TRUNCATED_RETRIES")
+        spider.plan_batch = max(1, s.getint("ISE_ARCHIVE_PLAN_BATCH"))
+        spider.run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        spider.started = datetime.now(UTC)
+        spider.state = State.open(Path(state_path))
+        spider.state.begin_run(spider.run_id, parameters=spider.run_parameters())
+        reset = spider.state.reset_inflight()
+        if reset:
+            logger.info(
+                "Resuming: %(n)d unfinished captures will be retried", {"n": reset}
+            )
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
+        return spider
+
+    def run_parameters(self) -> dict[str, Any]:
+        """What the manifest and run report record about this run's inputs."""
+        return {
+            "tool_version": __version__,
+            "wayback_base_url": self.base_url,
+            "versions": self.policy.versions,
+            "from": self.policy.from_ts,
+            "to": self.policy.to_ts,
+            "prefix": self.policy.url_prefix,
+            "cdx_prefixes": sorted({q.url for q in self.queries}),
+        }
+
+    # --- phase 1: the capture index ---------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        for query in self.queries:
+            yield self.cdx_request(query)
+
+    def cdx_request(self, query: CDXQuery, resume_key: str | None = None) -> Request:
+        from ise_archive.archive.cdx import cdx_query_url
+
+        return Request(
+            cdx_query_url(self.base_url, query, resume_key),
+            callback=self.parse_cdx,
+            errback=self.cdx_failed,
+            cb_kwargs={"query": query},
+            meta={"pool": "cdx", "handle_httpstatus_all": True},
+            dont_filter=True,
+            priority=10,
+        )
+
+    def parse_cdx(self, response: Response, query: CDXQuery) -> Iterator[Request]:
+        stats = self.crawler.stats
+        if response.status != 200:
+            stats.inc_value(f"ise_archive/cdx/failed/http-{response.status}")
+            logger.error(
+                "CDX query failed with HTTP %(status)d: %(url)s",
+                {"status": response.status, "url": response.url},
+            )
+            return
+        try:
+            page = parse_cdx_page(response.body)
+        except CDXError as exc:
+            stats.inc_value("ise_archive/cdx/failed/bad-answer")
+            logger.error(
+                "Unusable CDX answer from %(url)s: %(exc)s",
+                {"url": response.url, "exc": exc},
+            )
+            return
+        new = self.state.add_captures(page.captures, capture_identity)
+        stats.inc_value("ise_archive/cdx/pages")
+        stats.inc_value("ise_archive/cdx/captures", len(page.captures))
+        stats.inc_value("ise_archive/cdx/new", new)
+        for capture in page.captures:
+            if capture_identity(capture) is None:
+                self.settle(
+                    capture, f"skip:not-a-post:{classify_url(capture.original)}"
+                )
+        if page.resume_key and page.captures:
+            yield self.cdx_request(query, page.resume_key)
+
+    def cdx_failed(self, failure: Failure) -> None:
+        self.crawler.stats.inc_value("ise_archive/cdx/failed/transport")
+        self.check_blocked(failure)
+        logger.error("CDX request failed: %(f)s", {"f": failure.getErrorMessage()})
+
+    # --- planning (phases 2-4) ----------------------------------------------------------
+
+    def on_idle(self) -> None:
+        """Move to the next phase, or plan more fetches in this one."""
+        if self.blocked:
+            return
+        while self.phase != "done":
+            requests = list(self.plan_requests())
+            if requests:
+                for request in requests:
+                    self.crawler.engine.crawl(request)
+                raise DontCloseSpider
+            self.phase = PHASES[PHASES.index(self.phase) + 1]
+            logger.info("Phase: %(phase)s", {"phase": self.phase})
+
+    def plan_requests(self) -> Iterator[Request]:
+        if self.phase == "listings" and not self.follow_listings:
+            return
+        if self.phase not in ("listings", "posts", "nodes"):
+            return
+        planned = 0
+        for identity in self.state.identities_with_open_work():
+            if _phase_of(identity) != self.phase:
+                continue
+            captures = self.state.captures_of(identity)
+            outcomes = self.state.outcomes_of(identity)
+            if self.phase == "nodes" and self.settle_known_node(identity, captures):
+                continue
+            if self.phase == "listings":
+                decisions = plan_discovery_pages(captures, outcomes)
+            else:
+                decisions = plan_group(captures, outcomes, self.policy)
+            for decision in decisions:
+                key = capture_key(decision.capture)
+                if decision.action == "fetch":
+                    self.state.set_outcome(key, "fetching")
+                    planned += 1
+                    yield self.capture_request(decision.capture)
+                elif decision.action == "duplicate":
+                    self.settle(decision.capture, "duplicate")
+                else:
+                    self.settle(decision.capture, _skip(decision.reason))
+            if planned >= self.plan_batch:
+                return
+
+    def settle_known_node(self, identity: str, captures: list[Capture]) -> bool:
+        """``/node/N`` captures of a post already fetched under its alias add nothing."""
+        alias = self.state.alias(int(identity.split(":", 1)[1]))
+        if alias is None:
+            return False
+        outcomes = self.state.outcomes_of(identity)
+        for capture in captures:
+            if capture_key(capture) not in outcomes:
+                self.settle(capture, "duplicate")
+        return True
+
+    def settle(self, capture: Capture, outcome: str) -> None:
+        self.state.set_outcome(capture_key(capture), outcome)
+        self.count_outcome(outcome)
+
+    def count_outcome(self, outcome: str) -> None:
+        stats = self.crawler.stats
+        kind, _, reason = outcome.partition(":")
+        if kind == "skip":
+            stats.inc_value(f"ise_archive/skip/reason_count/{reason}")
+        elif kind == "failed":
+            stats.inc_value(f"ise_archive/failed/reason_count/{reason}")
+        else:
+            stats.inc_value(f"ise_archive/capture/{kind}")
+
+    # --- fetching a capture -------------------------------------------------------------
+
+    def capture_request(self, capture: Capture, *, hops: int = 0) -> Request:
+        return Request(
+            raw_capture_url(self.base_url, capture.timestamp, capture.original),
+            callback=self.parse_capture,
+            errback=self.capture_failed,
+            cb_kwargs={"capture": capture},
+            meta={
+                "pool": "replay",
+                "capture": capture,
+                "hops": hops,
+                "dont_redirect": True,
+                "handle_httpstatus_all": True,
+            },
+            dont_filter=True,
+        )
+
+    def parse_capture(self, response: Response, capture: Capture) -> Iterator[Any]:
+        self.crawler.stats.inc_value("ise_archive/fetch/requests")
+        headers = _headers(response)
+        archived = is_archived_response(headers)
+        if 300 <= response.status < 400:
+            yield from self.follow_redirect(response, capture, headers, archived)
+            return
+        if not archived:
+            reason = archive_error_reason(response.status, headers, response.body)
+            self.settle(capture, f"failed:{reason or f'http-{response.status}'}")
+            return
+        if response.status != 200:
+            self.settle(capture, f"skip:error-status:{response.status}")
+            return
+        page = PostPage(
+            response.body,
+            url=capture.original,
+            timestamp=capture.timestamp,
+            headers=headers,
+            options=self.options,
+        )
+        try:
+            result = page.to_item()
+        except TruncatedCapture:
+            yield from self.retry_truncated(response, capture)
+            return
+        except ExtractionError as exc:
+            self.settle(capture, f"failed:{_slug(type(exc).__name__)}")
+            logger.warning(
+                "Could not read %(url)s: %(exc)s", {"url": response.url, "exc": exc}
+            )
+            return
+        yield result
+        if isinstance(result, Skip):
+            yield from self.follow_discovered(result)
+
+    def follow_redirect(
+        self,
+        response: Response,
+        capture: Capture,
+        headers: dict[str, str],
+        archived: bool,
+    ) -> Iterator[Request]:
+        location = headers.get("location", "")
+        target = redirect_target(location, response.url) if location else None
+        if target is None:
+            self.settle(capture, "failed:redirect-without-location")
+            return
+        timestamp, original = target
+        if archived:
+            # The capture *is* a redirect (/node/N -> alias, ise.gov -> www, http ->
+            # https): learn where it points, fetch nothing more for it.
+            post_url = canonical_post_url(original)
+            nid = node_id(capture.original)
+            if post_url and nid is not None:
+                self.state.set_alias(nid, post_url)
+            self.settle(
+                capture, f"skip:redirect-to:{post_url or classify_url(original)}"
+            )
+            if post_url and not self.state.captures_of(post_url):
+                yield self.cdx_request(exact_query(post_url))
+            return
+        # The archive's own redirect to the nearest capture: fetch that capture once.
+        hops = response.meta.get("hops", 0) + 1
+        nearest = Capture(timestamp=timestamp, original=original)
+        identity = capture_identity(nearest)
+        done = self.state.outcomes_of(identity) if identity else {}
+        if done.get(capture_key(nearest)) in ("record", "duplicate", "fetching"):
+            self.settle(capture, "duplicate")
+        elif hops > 3:
+            self.settle(capture, "failed:redirect-loop")
+        else:
+            self.settle(capture, "duplicate")
+            self.state.add_captures([nearest], capture_identity)
+            self.state.set_outcome(capture_key(nearest), "fetching")
+            yield self.capture_request(nearest, hops=hops)
+
+    def retry_truncated(
+        self, response: Response, capture: Capture
+    ) -> Iterator[Request]:
+        tries = response.meta.get("truncated_tries", 0) + 1
+        self.crawler.stats.inc_value("ise_archive/fetch/truncated")
+        if tries > self.truncated_retries:
+            self.settle(capture, "failed:truncated-capture")
+            logger.warning("Capture stays truncated: %(url)s", {"url": response.url})
+            return
+        retry = response.request.replace(dont_filter=True)
+        retry.meta["truncated_tries"] = tries
+        yield retry
+
+    def follow_discovered(self, skip: Skip) -> Iterator[Request]:
+        """Look up post URLs named by a feed or listing that the index did not list."""
+        if not self.follow_listings:
+            return
+        urls = list(skip.discovered)
+        if skip.next_page:
+            urls.append(skip.next_page)
+        for url in urls:
+            identity = canonical_post_url(url) or url
+            if self.state.captures_of(identity):
+                continue
+            self.crawler.stats.inc_value("ise_archive/discovery/exact_lookups")
+            yield self.cdx_request(exact_query(url))
+
+    def capture_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        capture: Capture = request.meta["capture"]
+        if self.check_blocked(failure):
+            # Not a failure of the capture: leave it open for the resumed run.
+            self.state.set_outcome(capture_key(capture), "")
+            return
+        reason = _slug(type(failure.value).__name__)
+        self.settle(capture, f"failed:{reason}")
+        logger.warning(
+            "Fetching %(url)s failed: %(err)s",
+            {"url": request.url, "err": failure.getErrorMessage()},
+        )
+
+    def check_blocked(self, failure: Failure) -> bool:
+        """Connection refused means the archive firewalled us: stop, resumably."""
+        if type(failure.value).__name__ not in _CONNECTION_REFUSED:
+            return False
+        if not self.crawler.settings.getbool("ISE_ARCHIVE_STOP_ON_REFUSED"):
+            return False
+        if not self.blocked:
+            self.blocked = True
+            self.crawler.stats.set_value("ise_archive/blocked", 1)
+            logger.error(
+                "The archive refuses connections (%(err)s): it has probably blocked "
+                "this IP for an hour. Stopping; the next run resumes where this one "
+                "stopped.",
+                {"err": failure.getErrorMessage()},
+            )
+        raise CloseSpider("blocked") from ArchiveBlocked(failure.getErrorMessage())
+
+    def on_closed(self, spider: Spider, reason: str) -> None:
+        self.state.close()
+
+
+def _phase_of(identity: str) -> str:
+    if identity.startswith("node:"):
+        return "nodes"
+    if canonical_post_url(identity) == identity:
+        return "posts"
+    return "listings"
+
+
+def _headers(response: Response) -> dict[str, str]:
+    return {
+        key.decode("latin-1").lower(): value.decode("latin-1")
+        for key, value in response.headers.items()
+    }
+
+
+def _skip(reason: str) -> str:
+    return reason if reason.startswith("skip:") else f"skip:{reason}"
+
+
+def _slug(name: str) -> str:
+    """``TruncatedCapture`` -> ``truncated-capture`` (a stable reason slug)."""
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i:
+            out.append("-")
+        out.append(ch.lower())
+    return "".join(out).removesuffix("-error")
+
+
+def result_key(result: Post | Skip) -> str | None:
+    """The state key of the capture a library result came from."""
+    if result.capture is None:
+        return None
+    return f"{result.capture.timestamp} {result.capture.original}"

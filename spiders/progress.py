@@ -1,0 +1,65 @@
+"""A progress line every ``ISE_ARCHIVE_PROGRESS_INTERVAL`` seconds while crawling.
+
+Long archival runs (hours at the archive's polite rates) need a sign of life that a
+person can read in a log: discovered / fetched / extracted counts, rate and the work
+still open. Scrapy's LogStats says pages/min only.
+"""
+
+from __future__ import annotations
+
+import logging
+from time import monotonic
+
+from ise_archive.report import progress_line
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from twisted.internet import task
+
+logger = logging.getLogger(__name__)
+
+
+class ProgressLog:
+    def __init__(self, crawler: Crawler, interval: float) -> None:
+        self.crawler = crawler
+        self.interval = interval
+        self.started = monotonic()
+        self.loop: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ProgressLog:
+        interval = crawler.settings.getfloat("ISE_ARCHIVE_PROGRESS_INTERVAL")
+        if interval <= 0:
+            raise NotConfigured
+        extension = cls(crawler, interval)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_opened(self) -> None:
+        self.started = monotonic()
+        self.loop = task.LoopingCall(self.log)
+        self.loop.start(self.interval, now=False)
+
+    def log(self) -> None:
+        stats = self.crawler.stats
+        fetched = stats.get_value("ise_archive/fetch/requests", 0)
+        extracted = stats.get_value("ise_archive/capture/record", 0)
+        scheduler = self.crawler.engine.slot.scheduler if self.crawler.engine else None
+        pending = len(scheduler) if scheduler is not None else 0
+        logger.info(
+            "%(line)s",
+            {
+                "line": progress_line(
+                    discovered=stats.get_value("ise_archive/cdx/captures", 0),
+                    fetched=fetched,
+                    extracted=extracted,
+                    pending=pending,
+                    elapsed_s=monotonic() - self.started,
+                )
+            },
+        )
+
+    def spider_closed(self) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
