@@ -1,0 +1,583 @@
+"""A local Wayback Machine over HTTP: the CDX API, replay, and faults on demand.
+
+:class:`WaybackServer` serves an :class:`~tests.wayback.archive.Archive` on a loopback
+port (0 = any free port) from a background thread, or in the foreground for the
+command line. It imitates what a crawler of web.archive.org meets:
+
+- ``GET /cdx/search/cdx`` with the wayback-cdx-server parameters (see archive.py);
+- ``GET /web/<ts><mod>/<url>``: ``id_`` gives the raw payload with the original
+  headers, no modifier gives the rewritten replay page (toolbar, ``/web/`` links);
+  archived 404/301/302 keep their status, a timestamp that was not captured is a
+  302 to the nearest capture, a URL never captured is the archive's own 404 page
+  without ``Memento-Datetime``;
+- gzip when asked, and the faults of :mod:`tests.wayback.faults`;
+- ``GET /__faults__?spec=...`` (add rules), ``?clear=1``, ``?show=1`` at run time.
+
+Every request is logged in memory (:attr:`WaybackServer.requests_log`). The page
+rewriting (:func:`rewrite_replay_page`) imitates the fixtures' ``replay/`` files.
+"""
+
+from __future__ import annotations
+
+import calendar
+import gzip
+import http.server
+import json
+import logging
+import re
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from email.utils import formatdate
+from typing import Literal
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+from tests.wayback.archive import (
+    CDX_FIELDS,
+    Archive,
+    CaptureRow,
+    QueryError,
+    count_cdx_pages,
+    parse_cdx_query,
+    run_cdx_query,
+    surt_urlkey,
+)
+from tests.wayback.faults import Decision, Faults, FaultSpecError
+
+logger = logging.getLogger(__name__)
+
+RedirectStyle = Literal["absolute", "path", "scheme-relative"]
+NOT_ARCHIVED = b"""<!DOCTYPE html>
+<html lang="en"><head><title>Wayback Machine</title></head>
+<body><div id="error"><h2>Hrm.</h2>
+<p>Wayback Machine doesn't have that page archived.</p>
+<p><a href="/save/">Save this url in the Wayback Machine</a></p></div></body></html>
+"""
+ERROR_PAGES = {
+    429: b"<html><body><h1>429 Too Many Requests</h1></body></html>\n",
+    500: b"<html><body><h1>500 Internal Server Error</h1></body></html>\n",
+    503: b"<html><body><h1>503 Service Unavailable</h1></body></html>\n",
+    504: b"<html><body><h1>504 Gateway Time-out</h1></body></html>\n",
+}
+# headers that describe the original transfer, not the resource: never replayed as is
+_HOP_BY_HOP = frozenset(
+    {
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "date",
+        "server",
+    }
+)
+# /web/20111006123456id_/http://www.ise.gov/blog   /web/2011/ise.gov/
+_REPLAY_PATH = re.compile(r"^/web/(?P<ts>\d{1,14})(?P<mod>[a-z]{2}_)?/(?P<url>.+)$")
+_COLLAPSED_SCHEME = re.compile(r"^(https?):/(?!/)", re.IGNORECASE)
+_HEAD_TAG = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
+_BODY_TAG = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+_URL_TAG = re.compile(
+    r"<(?P<tag>a|link|img|script|form|iframe|frame|area|embed|source|input)\b[^>]*>",
+    re.IGNORECASE,
+)
+# href="/blog"  src='http://www.ise.gov/logo.png'  action=/search
+_URL_ATTR = re.compile(
+    r"""(?P<lead>\s(?:href|src|action)\s*=\s*)(?P<q>["']?)(?P<url>[^"'\s>]*)(?P=q)""",
+    re.IGNORECASE,
+)
+# @import url("http://www.ise.gov/modules/system/system.base.css?p0dy58");
+_CSS_IMPORT = re.compile(
+    r"""(?P<lead>@import\s+url\()(?P<q>["']?)(?P<url>[^"')]+)(?P=q)"""
+)
+_SKIP_URL = re.compile(r"^(?:#|javascript:|mailto:|data:|tel:|about:|$)", re.IGNORECASE)
+_ABSOLUTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One request as the server saw it; ``fault`` names what was injected."""
+
+    method: str
+    path: str
+    status: int
+    pool: str
+    fault: str | None = None
+
+
+@dataclass(slots=True)
+class Reply:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+@dataclass
+class WaybackServer:
+    """The imitation's HTTP server; use as a context manager or start()/stop()."""
+
+    archive: Archive
+    faults: Faults = field(default_factory=Faults)
+    host: str = "127.0.0.1"
+    port: int = 0
+    redirect_style: RedirectStyle = "absolute"
+    max_rows: int = 150_000
+    now: Callable[[], float] = time.time
+    requests_log: list[RequestRecord] = field(default_factory=list)
+    _httpd: http.server.ThreadingHTTPServer | None = None
+    _thread: threading.Thread | None = None
+    _blocked_until: float = 0.0
+    _closed: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _connections: set[socket.socket] = field(default_factory=set)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> WaybackServer:
+        """Listen and serve from a daemon thread; the real port is in ``port``."""
+        self._closed = False
+        self._listen()
+        logger.info("Wayback imitation listening on %(url)s", {"url": self.base_url})
+        return self
+
+    def _listen(self) -> None:
+        httpd = http.server.ThreadingHTTPServer((self.host, self.port), _Handler)
+        httpd.daemon_threads = True
+        httpd.wayback = self  # type: ignore[attr-defined]
+        self.port = httpd.server_address[1]
+        self._httpd = httpd
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop listening and drop every open connection."""
+        self._closed = True
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        with self._lock:
+            httpd, self._httpd = self._httpd, None
+        if httpd is not None:
+            httpd.shutdown()
+            httpd.server_close()
+        self._drop_connections()
+
+    def __enter__(self) -> WaybackServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def block(self, milliseconds: int) -> None:
+        """Refuse connections for a while: the archive's firewall after a 429 storm."""
+        with self._lock:
+            self._blocked_until = time.monotonic() + milliseconds / 1000
+        logger.info("Refusing connections for %(ms)d ms", {"ms": milliseconds})
+        self._shutdown()  # called from a handler thread, never the serving one
+        threading.Thread(target=self._reopen_after, args=(milliseconds,)).start()
+
+    def _reopen_after(self, milliseconds: int) -> None:
+        time.sleep(milliseconds / 1000)
+        with self._lock:
+            reopen = not self._closed and self._httpd is None
+        if reopen:
+            self._listen()
+
+    @property
+    def blocked(self) -> bool:
+        return time.monotonic() < self._blocked_until
+
+    def log(self, record: RequestRecord) -> None:
+        with self._lock:
+            self.requests_log.append(record)
+
+    def track(self, connection: socket.socket, alive: bool) -> None:
+        with self._lock:
+            if alive:
+                self._connections.add(connection)
+            else:
+                self._connections.discard(connection)
+
+    def _drop_connections(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, set()
+        for connection in connections:
+            _reset(connection)
+
+    # -- answers -------------------------------------------------------------
+
+    def answer_cdx(self, query_string: str) -> Reply:
+        params = parse_qs(query_string, keep_blank_values=True)
+        try:
+            query = parse_cdx_query(params)
+            fields = _field_list(params.get("fl", [""])[-1])
+            if params.get("showNumPages", [""])[-1] == "true":
+                pages = count_cdx_pages(self.archive, query)
+                return Reply(
+                    200, [("Content-Type", "text/plain")], f"{pages}\n".encode()
+                )
+            if query.limit is None or query.limit > self.max_rows:
+                query = replace(query, limit=self.max_rows)
+            result = run_cdx_query(self.archive, query)
+        except QueryError as exc:
+            return Reply(400, [("Content-Type", "text/plain")], f"{exc}\n".encode())
+        show_key = params.get("showResumeKey", [""])[-1] == "true"
+        key = result.resume_key if show_key else None
+        table = [[row.value(name) for name in fields] for row in result.rows]
+        if params.get("output", [""])[-1] == "json":
+            lines = [json.dumps(list(fields))] + [json.dumps(r) for r in table]
+            if not table:
+                lines = []
+            if key:
+                lines += ["[]", json.dumps([key])]
+            body = ("[" + ",\n".join(lines) + "]\n").encode()
+            return Reply(200, [("Content-Type", "application/json")], body)
+        text = "".join(" ".join(r) + "\n" for r in table)
+        if key:
+            text += f"\n{key}\n"
+        return Reply(200, [("Content-Type", "text/plain")], text.encode())
+
+    def answer_replay(self, path: str, origin: str) -> Reply:
+        match = _REPLAY_PATH.match(path)
+        if not match:
+            return _not_archived()
+        url = _COLLAPSED_SCHEME.sub(r"\1://", match["url"])
+        if not _ABSOLUTE.match(url):
+            url = "http://" + url
+        ts, mod = match["ts"], match["mod"] or ""
+        captures = self.archive.captures_of(surt_urlkey(url))
+        if not captures:
+            return _not_archived()
+        exact = [row for row in captures if row.timestamp == ts]
+        if not exact:
+            nearest = min(captures, key=lambda r: abs(_epoch(r.timestamp) - _epoch(ts)))
+            target = self._web_url(origin, nearest.timestamp, mod, url)
+            headers = [
+                ("Location", target),
+                ("X-Archive-Redirect-Reason", f"found capture at {nearest.timestamp}"),
+                ("Content-Type", "text/plain; charset=utf-8"),
+            ]
+            return Reply(
+                302, headers, b"found capture at " + nearest.timestamp.encode()
+            )
+        return self._capture_reply(exact[0], mod, origin)
+
+    def _capture_reply(self, row: CaptureRow, mod: str, origin: str) -> Reply:
+        payload = self.archive.payload(row)
+        status = 200 if row.statuscode in ("-", "") else int(row.statuscode)
+        headers = [
+            ("Memento-Datetime", formatdate(_epoch(row.timestamp), usegmt=True)),
+            ("Link", f'<{row.original}>; rel="original"'),
+        ]
+        content_type = ""
+        for name, value in row.headers:
+            headers.append((f"X-Archive-Orig-{name}", value))
+            lowered = name.lower()
+            if lowered == "location":
+                value = self._web_url(
+                    origin, row.timestamp, mod, urljoin(row.original, value)
+                )
+            elif lowered == "content-type":
+                content_type = value
+            if lowered not in _HOP_BY_HOP:
+                headers.append((name, value))
+        if row.location and not any(n.lower() == "location" for n, _ in row.headers):
+            target = urljoin(row.original, row.location)
+            headers.append(
+                ("Location", self._web_url(origin, row.timestamp, mod, target))
+            )
+        if mod in ("", "if_", "fw_") and "html" in content_type.lower():
+            page = self.archive.replay_page(row)
+            if page is None:
+                page = self.rewrite(row, payload, origin, toolbar=mod == "")
+            payload = page
+        return Reply(status, headers, payload)
+
+    def rewrite(
+        self, row: CaptureRow, payload: bytes, origin: str, toolbar: bool
+    ) -> bytes:
+        """The replay form of an archived HTML page, as the Wayback Machine makes it."""
+        neighbours = self.archive.captures_of(row.urlkey)
+        return rewrite_replay_page(
+            payload, row, origin, neighbours if toolbar else None, retrieved=self.now()
+        )
+
+    def _web_url(self, origin: str, ts: str, mod: str, url: str) -> str:
+        path = f"/web/{ts}{mod}/{url}"
+        if self.redirect_style == "path":
+            return path
+        if self.redirect_style == "scheme-relative":
+            return "//" + origin.split("://", 1)[1] + path
+        return origin + path
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "WaybackImitation/1.0"
+    timeout = 30
+
+    @property
+    def wayback(self) -> WaybackServer:
+        return self.server.wayback  # type: ignore[attr-defined]
+
+    def setup(self) -> None:
+        super().setup()
+        self.wayback.track(self.connection, alive=True)
+
+    def finish(self) -> None:
+        self.wayback.track(self.connection, alive=False)
+        super().finish()
+
+    def log_message(self, format: str, *args: object) -> None:
+        logger.debug(format, *args)
+
+    def do_GET(self) -> None:
+        wayback = self.wayback
+        split = urlsplit(self.path)
+        pool = _pool(split.path)
+        if wayback.blocked:
+            wayback.log(RequestRecord("GET", self.path, 0, pool, "refuse"))
+            self._abort()
+            return
+        if split.path == "/__faults__":
+            self._send(self._control(split.query), pool, None)
+            return
+        decision = wayback.faults.decide(pool) if pool != "control" else Decision()
+        if decision.delay_ms:
+            time.sleep(decision.delay_ms / 1000)
+        if decision.kind == "refuse":
+            wayback.log(RequestRecord("GET", self.path, 0, pool, "refuse"))
+            wayback.block(decision.block_ms)
+            self._abort()
+            return
+        if decision.kind and decision.kind.isdigit():
+            self._send(
+                _error_reply(int(decision.kind), decision.retry_after), pool, decision
+            )
+            return
+        origin = f"http://{self.headers.get('Host') or wayback.host}"
+        if split.path.startswith("/cdx/search/cdx"):
+            reply = wayback.answer_cdx(split.query)
+        elif split.path.startswith("/web/"):
+            reply = wayback.answer_replay(self.path, origin)
+        else:
+            reply = _not_archived()
+        self._send(reply, pool, decision)
+
+    def _control(self, query: str) -> Reply:
+        params = parse_qs(query)
+        faults = self.wayback.faults
+        try:
+            if params.get("clear"):
+                faults.clear()
+            for spec in params.get("spec", []):
+                faults.configure(spec)
+        except FaultSpecError as exc:
+            return Reply(400, [("Content-Type", "text/plain")], f"{exc}\n".encode())
+        body = json.dumps(faults.injected()).encode()
+        return Reply(200, [("Content-Type", "application/json")], body)
+
+    def _send(self, reply: Reply, pool: str, decision: Decision | None) -> None:
+        headers = list(reply.headers)
+        body = reply.body
+        encoded = any(n.lower() == "content-encoding" for n, _ in headers)
+        accepts = "gzip" in (self.headers.get("Accept-Encoding") or "").lower()
+        dup_gzip = decision is not None and decision.dup_gzip
+        if body and not encoded and (accepts or dup_gzip):
+            body = gzip.compress(body, mtime=0)
+            headers.append(("Content-Encoding", "gzip"))
+            encoded = True
+        if dup_gzip and encoded:
+            headers.append(("Content-Encoding", "gzip"))
+        kind = decision.kind if decision is not None else None
+        self.send_response(reply.status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        fault = kind if kind in ("reset", "truncate") else (kind or None)
+        if dup_gzip:
+            fault = "dup-gzip" if fault is None else fault
+        self.wayback.log(RequestRecord("GET", self.path, reply.status, pool, fault))
+        if kind == "reset":
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self._abort()
+        elif kind == "truncate":
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_WR)
+        else:
+            self.wfile.write(body)
+
+    def _abort(self) -> None:
+        """Close with a TCP reset, so the client sees a connection error, not EOF."""
+        self.close_connection = True
+        _reset(self.connection)
+
+
+def rewrite_replay_page(
+    payload: bytes,
+    row: CaptureRow,
+    origin: str,
+    neighbours: list[CaptureRow] | None,
+    *,
+    retrieved: float,
+) -> bytes:
+    """Rewrite an archived HTML page like Wayback replay: include, toolbar, trailer.
+
+    Links keep their form: a relative ``href="/blog"`` becomes
+    ``/web/<ts>/http://www.ise.gov/blog``; an absolute one becomes
+    ``<origin>/web/<ts><mod>/...``. Images get ``im_``, stylesheets ``cs_``,
+    scripts ``js_``. Bytes are handled as latin-1 so any charset passes unchanged.
+    """
+    text = payload.decode("latin-1")
+    ts, base = row.timestamp, row.original
+
+    def web(url: str, mod: str) -> str:
+        if _SKIP_URL.match(url) or "/web/" in url:
+            return url
+        absolute = urljoin(base, url)
+        prefix = origin if _ABSOLUTE.match(url) else ""
+        return f"{prefix}/web/{ts}{mod}/{absolute}"
+
+    def tag(match: re.Match[str]) -> str:
+        element = match.group(0)
+        mod = _modifier(match["tag"].lower(), element.lower())
+        return _URL_ATTR.sub(
+            lambda a: f"{a['lead']}{a['q']}{web(a['url'], mod)}{a['q']}", element
+        )
+
+    text = _URL_TAG.sub(tag, text)
+    text = _CSS_IMPORT.sub(
+        lambda m: f"{m['lead']}{m['q']}{web(m['url'], 'cs_')}{m['q']}", text
+    )
+    text = _HEAD_TAG.sub(
+        lambda m: m.group(0) + _head_include(row, origin), text, count=1
+    )
+    if neighbours is not None:
+        toolbar = _toolbar(row, origin, neighbours)
+        text = _BODY_TAG.sub(lambda m: m.group(0) + toolbar, text, count=1)
+    return (text + _trailer(ts, retrieved)).encode("latin-1")
+
+
+def _modifier(tag: str, element: str) -> str:
+    if tag in ("img", "input", "embed", "source"):
+        return "im_"
+    if tag == "script":
+        return "js_"
+    if tag in ("iframe", "frame"):
+        return "if_"
+    if tag == "link" and "stylesheet" in element:
+        return "cs_"
+    if tag == "link" and "icon" in element:
+        return "im_"
+    return ""
+
+
+def _head_include(row: CaptureRow, origin: str) -> str:
+    return (
+        '<script src="//archive.org/includes/athena.js" type="text/javascript">'
+        "</script>\n"
+        '<script type="text/javascript" src="/_static/js/bundle-playback.js"'
+        ' charset="utf-8"></script>\n'
+        '<script type="text/javascript" src="/_static/js/wombat.js" charset="utf-8">'
+        "</script>\n"
+        '<script type="text/javascript">\n'
+        f'    __wm.init("{origin}/web");\n'
+        f'  __wm.wombat("{row.original}","{row.timestamp}","{origin}/","web",'
+        f'"/_static/",\n\t      "{_epoch(row.timestamp)}");\n</script>\n'
+        '<link rel="stylesheet" type="text/css"'
+        ' href="/_static/css/banner-styles.css" />\n'
+        "<!-- End Wayback Rewrite JS Include -->\n"
+    )
+
+
+def _toolbar(row: CaptureRow, origin: str, neighbours: list[CaptureRow]) -> str:
+    stamps = [r.timestamp for r in neighbours]
+    at = stamps.index(row.timestamp)
+    links = []
+    for label, other in (("Previous capture", at - 1), ("Next capture", at + 1)):
+        if 0 <= other < len(stamps):
+            href = f"{origin}/web/{stamps[other]}/{row.original}"
+            links.append(f'<a href="{href}" title="{stamps[other]}">{label}</a>')
+    return (
+        "\n<!-- BEGIN WAYBACK TOOLBAR INSERT -->\n<script>__wm.rw(0);</script>\n"
+        '<div id="wm-ipp-base" lang="en" style="display:none;direction:ltr;">\n'
+        '<div id="wm-ipp"><div id="wm-toolbar">\n'
+        '<form target="_top" method="get" action="/web/submit" id="wmtb">'
+        f'<input type="text" name="url" id="wmtbURL" value="{row.original}" />'
+        f'<input type="hidden" name="date" value="{row.timestamp}" /></form>\n'
+        f'<a class="t" href="/web/{row.timestamp}*/{row.original}">'
+        f"{len(stamps)} captures</a>\n{' '.join(links)}\n</div></div></div>\n"
+        f'<div id="wm-ipp-print">The Wayback Machine - '
+        f"{origin}/web/{row.timestamp}/{row.original}</div>\n"
+        "<!-- END WAYBACK TOOLBAR INSERT -->\n"
+    )
+
+
+def _trailer(ts: str, retrieved: float) -> str:
+    archived = time.strftime("%H:%M:%S %b %d, %Y", time.gmtime(_epoch(ts)))
+    now = time.strftime("%H:%M:%S %b %d, %Y", time.gmtime(retrieved))
+    return (
+        f"\n<!--\n     FILE ARCHIVED ON {archived} AND RETRIEVED FROM THE\n"
+        f"     INTERNET ARCHIVE ON {now}.\n"
+        "     JAVASCRIPT APPENDED BY WAYBACK MACHINE, COPYRIGHT INTERNET ARCHIVE.\n\n"
+        "     ALL OTHER CONTENT MAY ALSO BE PROTECTED BY COPYRIGHT (17 U.S.C.\n"
+        "     SECTION 108(a)(3)).\n-->\n"
+        "<!--\nplayback timings (ms):\n  captures_list: 0.512\n"
+        "  load_resource: 12.004\n-->"
+    )
+
+
+def _epoch(ts: str) -> int:
+    """Seconds since 1970 of a 1-14 digit Wayback timestamp, padded to its start."""
+    ts = ts.ljust(14, "0")
+    year, month, day = int(ts[:4]), int(ts[4:6]), int(ts[6:8])
+    clock = int(ts[8:10]), int(ts[10:12]), int(ts[12:14])
+    return calendar.timegm((year, max(month, 1), max(day, 1), *clock, 0, 0, 0))
+
+
+def _pool(path: str) -> str:
+    if path.startswith(("/cdx/", "/web/timemap")):
+        return "cdx"
+    if path.startswith("/web/"):
+        return "replay"
+    return "control"
+
+
+def _field_list(spec: str) -> tuple[str, ...]:
+    if not spec:
+        return CDX_FIELDS
+    fields = tuple(name.strip() for name in spec.split(","))
+    unknown = [name for name in fields if name not in CDX_FIELDS]
+    if unknown:
+        raise QueryError(f"unknown fields {unknown}")
+    return fields
+
+
+def _not_archived() -> Reply:
+    return Reply(404, [("Content-Type", "text/html; charset=utf-8")], NOT_ARCHIVED)
+
+
+def _error_reply(status: int, retry_after: int | None) -> Reply:
+    headers = [("Content-Type", "text/html")]
+    if retry_after is not None:
+        headers.append(("Retry-After", str(retry_after)))
+    return Reply(status, headers, ERROR_PAGES.get(status, b"error\n"))
+
+
+def _reset(connection: socket.socket) -> None:
+    try:
+        connection.setsockopt(
+            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+        )
+        connection.close()
+    except OSError:
+        logger.debug("Connection already closed")
