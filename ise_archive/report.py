@@ -1,0 +1,386 @@
+"""Run reports: what a run did, whether it succeeded, and the line it ends with.
+
+Every run writes ``OUTPUT_DIR/runs/<YYYYmmddTHHMMSSZ>.json`` (the UTC start time) and
+prints one paragraph. The report is built from the crawler's stats (this run's
+requests and outcomes) and the state's counts (every capture ever listed), so the
+numbers of a run that resumed a killed one still add up.
+
+**Status and exit code** (:func:`build_report`), first match wins:
+
+====  ===========  ==========================================================
+code  status       when
+====  ===========  ==========================================================
+3     failed       an internal error or bad configuration stopped the run
+2     blocked      the archive refused us or could not be reached: resume later
+1     failed       failures this run exceed ``max_failure_share`` of outcomes
+0     partial      some captures failed (within the share) or remain pending
+0     no-change    nothing new listed, nothing fetched, no post added or changed
+0     ok           everything else
+====  ===========  ==========================================================
+
+This module writes only the report file; it neither reads the clock nor the state.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from ise_archive.records import to_json
+
+logger = logging.getLogger(__name__)
+
+Status = Literal["ok", "no-change", "partial", "failed", "blocked"]
+EXIT_OK = 0
+EXIT_TOO_MANY_FAILURES = 1
+EXIT_BLOCKED = 2
+EXIT_INTERNAL_ERROR = 3
+
+ACCOUNTING_CLASSES: tuple[str, ...] = (
+    "record",
+    "duplicate",
+    "skip",
+    "failed",
+    "pending",
+)
+
+_SKIP_PREFIX = "ise_archive/skip/reason_count/"
+_FAILED_PREFIX = "ise_archive/failed/reason_count/"
+_STATUS_PREFIX = "downloader/response_status_count/"
+_POOL_PREFIX = "ise_archive/pool/"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunReport:
+    """One run, as ``runs/<timestamp>.json`` holds it (:meth:`to_json`).
+
+    ``captures_discovered`` counts every distinct capture the state knows (listed in
+    this run or an earlier one); ``accounting`` sorts exactly those by outcome, so
+    its values add up to it. ``captures_listed`` is what this run's CDX listing
+    returned; ``skipped``, ``failed`` and ``fetched`` are this run's.
+    """
+
+    run_id: str
+    started: str
+    finished: str
+    duration_s: float
+    exit_code: int
+    status: Status
+    reasons: tuple[str, ...] = ()
+    captures_discovered: int = 0
+    captures_listed: int = 0
+    captures_new: int = 0
+    fetched: int = 0
+    posts_added: int = 0
+    posts_updated: int = 0
+    posts_unchanged: int = 0
+    posts_total: int = 0
+    skipped: Mapping[str, int] = field(default_factory=dict)
+    failed: Mapping[str, int] = field(default_factory=dict)
+    requests_by_status: Mapping[str, int] = field(default_factory=dict)
+    requests_by_pool: Mapping[str, int] = field(default_factory=dict)
+    accounting: Mapping[str, int] = field(default_factory=dict)
+    failure_share: float = 0.0
+    max_failure_share: float = 0.0
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return to_json(self)
+
+
+def build_report(
+    *,
+    run_id: str,
+    started: datetime,
+    finished: datetime,
+    stats: Mapping[str, Any],
+    state_counts: Mapping[str, int] | None = None,
+    run_outcomes: Mapping[str, int] | None = None,
+    max_failure_share: float,
+    blocked: bool,
+    error: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> RunReport:
+    """The report of a finished run, with its status and exit code decided.
+
+    ``stats`` are the crawler's stats (slash keys, see ``docs/operations.md``);
+    ``state_counts`` is :meth:`State.counts` and ``run_outcomes`` is
+    :meth:`State.outcome_counts` for this run. Without the state (it could not be
+    opened), the numbers come from the stats alone. ``error`` names an internal
+    error or bad configuration that ended the run.
+    """
+    if started.tzinfo is None or finished.tzinfo is None:
+        raise ValueError("started and finished must be timezone-aware")
+    skipped, failed = _outcome_reasons(stats, run_outcomes)
+    outcomes_this_run = (
+        sum(run_outcomes.values())
+        if run_outcomes is not None
+        else _int(stats, "ise_archive/capture/record")
+        + _int(stats, "ise_archive/capture/duplicate")
+        + sum(skipped.values())
+        + sum(failed.values())
+    )
+    accounting = _accounting(stats, state_counts, skipped, failed)
+    requests_by_status = _by_prefix(stats, _STATUS_PREFIX)
+    requests_by_pool = {
+        key.removesuffix("/requests"): n
+        for key, n in _by_prefix(stats, _POOL_PREFIX).items()
+        if key.endswith("/requests")
+    }
+    n_failed = sum(failed.values())
+    share = n_failed / outcomes_this_run if outcomes_this_run else 0.0
+    report = RunReport(
+        run_id=run_id,
+        started=_utc_iso(started),
+        finished=_utc_iso(finished),
+        duration_s=round((finished - started).total_seconds(), 3),
+        exit_code=EXIT_OK,
+        status="ok",
+        captures_discovered=sum(accounting.values()),
+        captures_listed=_int(stats, "ise_archive/cdx/captures"),
+        captures_new=_int(stats, "ise_archive/cdx/new"),
+        fetched=_int(stats, "ise_archive/fetch/requests"),
+        posts_added=_int(stats, "ise_archive/posts/added"),
+        posts_updated=_int(stats, "ise_archive/posts/updated"),
+        posts_unchanged=_int(stats, "ise_archive/posts/unchanged"),
+        posts_total=int((state_counts or {}).get("posts", 0)),
+        skipped=skipped,
+        failed=failed,
+        requests_by_status=requests_by_status,
+        requests_by_pool=requests_by_pool,
+        accounting=accounting,
+        failure_share=round(share, 6),
+        max_failure_share=max_failure_share,
+        parameters=dict(parameters or {}),
+    )
+    status, code, reasons = _decide(report, blocked=blocked, error=error)
+    return replace(report, status=status, exit_code=code, reasons=reasons)
+
+
+def _decide(
+    report: RunReport, *, blocked: bool, error: str | None
+) -> tuple[Status, int, tuple[str, ...]]:
+    responses = sum(report.requests_by_status.values())
+    requests = sum(report.requests_by_pool.values())
+    if error:
+        return "failed", EXIT_INTERNAL_ERROR, (f"internal error: {error}",)
+    if blocked:
+        return "blocked", EXIT_BLOCKED, ("the archive refused or blocked us",)
+    if requests and not responses:
+        return "blocked", EXIT_BLOCKED, ("no request got an answer from the archive",)
+    if report.failed and report.failure_share > report.max_failure_share:
+        return (
+            "failed",
+            EXIT_TOO_MANY_FAILURES,
+            (
+                f"{report.failure_share:.1%} of this run's captures failed "
+                f"(limit {report.max_failure_share:.1%})",
+            ),
+        )
+    reasons = []
+    if report.failed:
+        reasons.append(f"{sum(report.failed.values())} captures failed")
+    if report.accounting.get("pending"):
+        reasons.append(f"{report.accounting['pending']} captures still pending")
+    if reasons:
+        return "partial", EXIT_OK, tuple(reasons)
+    changed = report.posts_added + report.posts_updated
+    if not (report.captures_new or report.fetched or changed):
+        return "no-change", EXIT_OK, ()
+    return "ok", EXIT_OK, ()
+
+
+def check_accounting(report: RunReport) -> list[str]:
+    """What does not add up in a report (an empty list when everything does)."""
+    problems = []
+    unknown = set(report.accounting) - set(ACCOUNTING_CLASSES)
+    if unknown:
+        problems.append(f"unknown accounting classes: {sorted(unknown)}")
+    total = sum(report.accounting.values())
+    if total != report.captures_discovered:
+        problems.append(
+            f"accounting adds up to {total}, not to the "
+            f"{report.captures_discovered} captures discovered"
+        )
+    if any(n < 0 for n in report.accounting.values()):
+        problems.append(f"negative accounting: {dict(report.accounting)}")
+    if report.captures_new > report.captures_discovered:
+        problems.append(
+            f"{report.captures_new} new captures but only "
+            f"{report.captures_discovered} discovered"
+        )
+    if sum(report.skipped.values()) > report.accounting.get("skip", 0):
+        problems.append("more skips this run than skipped captures in total")
+    if sum(report.failed.values()) > report.accounting.get("failed", 0):
+        problems.append("more failures this run than failed captures in total")
+    written = report.posts_added + report.posts_updated + report.posts_unchanged
+    if report.posts_total and written and written != report.posts_total:
+        problems.append(
+            f"posts added+updated+unchanged = {written}, "
+            f"but the dataset has {report.posts_total}"
+        )
+    return problems
+
+
+def summary_paragraph(report: RunReport) -> str:
+    """The one paragraph a run ends with, for people reading cron mail."""
+    acc = report.accounting
+    parts = [
+        f"Run {report.run_id} finished {report.status} (exit {report.exit_code}) "
+        f"in {_duration(report.duration_s)}.",
+        f"Captures: {report.captures_discovered} known, {report.captures_listed} "
+        f"listed this run, {report.captures_new} new; {report.fetched} fetched.",
+        f"Posts: {report.posts_added} added, {report.posts_updated} updated, "
+        f"{report.posts_unchanged} unchanged ({report.posts_total} in the dataset).",
+        f"Outcomes so far: {acc.get('record', 0)} records, "
+        f"{acc.get('duplicate', 0)} duplicates, {acc.get('skip', 0)} skipped, "
+        f"{acc.get('failed', 0)} failed, {acc.get('pending', 0)} pending.",
+    ]
+    if report.skipped:
+        parts.append(f"Skipped this run: {_reasons(report.skipped)}.")
+    if report.failed:
+        parts.append(f"Failed this run: {_reasons(report.failed)}.")
+    if report.requests_by_status:
+        parts.append(f"Responses by status: {_reasons(report.requests_by_status)}.")
+    if report.reasons:
+        parts.append("Why: " + "; ".join(report.reasons) + ".")
+    return " ".join(parts)
+
+
+def report_file_name(report: RunReport) -> str:
+    """``<YYYYmmddTHHMMSSZ>.json`` from the run's UTC start time."""
+    started = datetime.fromisoformat(report.started.replace("Z", "+00:00"))
+    return started.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") + ".json"
+
+
+def write_report(runs_dir: Path, report: RunReport) -> Path:
+    """Write the report atomically (temporary file, then rename) and return its path.
+
+    Two runs started in the same second get ``-2``, ``-3``... suffixes rather than
+    overwriting each other; rewriting the report of the same run replaces it.
+    """
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    name = report_file_name(report)
+    path = runs_dir / name
+    n = 1
+    while path.exists() and _run_id_of(path) != report.run_id:
+        n += 1
+        path = runs_dir / f"{name.removesuffix('.json')}-{n}.json"
+    text = json.dumps(report.to_json(), ensure_ascii=False, allow_nan=False, indent=2)
+    fd, tmp = tempfile.mkstemp(dir=runs_dir, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    logger.info("Wrote run report %(path)s", {"path": path})
+    return path
+
+
+def progress_line(
+    *, discovered: int, fetched: int, extracted: int, pending: int, elapsed_s: float
+) -> str:
+    """A periodic progress log line: counts, fetch rate, remaining work and ETA.
+
+    >>> progress_line(discovered=69, fetched=30, extracted=25, pending=30,
+    ...               elapsed_s=120)
+    'discovered 69 | fetched 30 (15.0/min) | extracted 25 | pending 30 | \
+elapsed 2m00s | ETA 2m00s'
+    """
+    rate = fetched / (elapsed_s / 60) if elapsed_s > 0 else 0.0
+    if pending == 0:
+        eta = "0s"
+    elif rate > 0:
+        eta = _duration(pending / rate * 60)
+    else:
+        eta = "?"
+    return (
+        f"discovered {discovered} | fetched {fetched} ({rate:.1f}/min) | "
+        f"extracted {extracted} | pending {pending} | "
+        f"elapsed {_duration(elapsed_s)} | ETA {eta}"
+    )
+
+
+def _outcome_reasons(
+    stats: Mapping[str, Any], run_outcomes: Mapping[str, int] | None
+) -> tuple[dict[str, int], dict[str, int]]:
+    if run_outcomes is None:
+        return _by_prefix(stats, _SKIP_PREFIX), _by_prefix(stats, _FAILED_PREFIX)
+    skipped: dict[str, int] = {}
+    failed: dict[str, int] = {}
+    for outcome, n in sorted(run_outcomes.items()):
+        kind, _, reason = outcome.partition(":")
+        if kind == "skip":
+            skipped[reason] = skipped.get(reason, 0) + n
+        elif kind == "failed":
+            failed[reason] = failed.get(reason, 0) + n
+    return skipped, failed
+
+
+def _accounting(
+    stats: Mapping[str, Any],
+    state_counts: Mapping[str, int] | None,
+    skipped: Mapping[str, int],
+    failed: Mapping[str, int],
+) -> dict[str, int]:
+    if state_counts is not None:
+        return {name: int(state_counts.get(name, 0)) for name in ACCOUNTING_CLASSES}
+    # No state: this run's listing is all we know of.
+    known = {
+        "record": _int(stats, "ise_archive/capture/record"),
+        "duplicate": _int(stats, "ise_archive/capture/duplicate"),
+        "skip": sum(skipped.values()),
+        "failed": sum(failed.values()),
+    }
+    listed = _int(stats, "ise_archive/cdx/captures")
+    return {**known, "pending": max(listed - sum(known.values()), 0)}
+
+
+def _by_prefix(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:
+    return {
+        key.removeprefix(prefix): int(value)
+        for key, value in sorted(stats.items())
+        if key.startswith(prefix) and isinstance(value, int)
+    }
+
+
+def _int(stats: Mapping[str, Any], key: str) -> int:
+    value = stats.get(key, 0)
+    return int(value) if isinstance(value, int) else 0
+
+
+def _utc_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _duration(seconds: float) -> str:
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m{secs:02d}s"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+def _reasons(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{key} {n}" for key, n in sorted(counts.items()))
+
+
+def _run_id_of(path: Path) -> str | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("run_id")
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,542 @@
+"""The crawl's memory: which captures were seen and what came of each (SQLite).
+
+A scheduled run must cost almost nothing when the archive has nothing new, and a run
+killed at any moment must finish cleanly next time. Both rest on this database,
+kept with the dataset (by default ``OUTPUT_DIR/.state/state.sqlite3``):
+
+- every capture the CDX listing returned, keyed ``"<timestamp> <original>"``, with
+  the *identity* of the post it belongs to and the run that first saw it;
+- the outcome of each capture: none yet (pending), ``fetching``, ``record`` (with the
+  extracted post), ``duplicate``, ``skip:<reason>`` or ``failed:<reason>``, and the
+  run that reached it;
+- ``/node/<nid>`` aliases, the runs with their parameters and reports.
+
+Durability: WAL journal, ``synchronous=NORMAL``, and every method that writes
+commits before it returns. A ``kill -9`` loses at most the call in flight; a power
+loss may also lose the last few commits, never the database.
+
+Not thread-safe by design: one :class:`State` is used from one thread at a time
+(Scrapy calls it from the reactor thread). Two processes may open the same file,
+but only one crawl should write to it at a time.
+
+This module does not fetch, parse or write dataset files; merging lives in
+:mod:`ise_archive.merge`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ise_archive.errors import StateError
+from ise_archive.merge import capture_key, merge_post, rank_extracted
+from ise_archive.records import Capture, Post
+from ise_archive.urls import node_id
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+DEFAULT_STATE_PATH = Path(".state") / "state.sqlite3"  # relative to OUTPUT_DIR
+
+#: Failure reasons (after ``failed:``) worth another try next run: the network or
+#: the archive's load was at fault, not the capture. Compared without ``-`` and
+#: ``_``, so exception-class slugs (``t-c-p-timed-out``) and short forms
+#: (``tcp-timed-out``) agree. ``truncated`` is a transfer cut short; a document cut
+#: at crawl time (``truncated-capture``) stays failed, or every run would fetch it.
+RETRYABLE_FAILURES = frozenset(
+    [
+        "timeout",
+        "tcptimedout",
+        "downloadtimeout",
+        "responseneverreceived",
+        "responsefailed",
+        "responsedataloss",
+        "dataloss",
+        "partialdownload",
+        "downloadfailed",
+        "connectionlost",
+        "connectiondone",
+        "connectionrefused",
+        "downloadconnectionrefused",
+        "connect",
+        "dnslookup",
+        "cannotresolvehost",
+        "os",
+        "truncated",
+        "blocked",
+    ]
+)
+# failed:http-503  failed:archive-error:http-429
+_RETRYABLE_HTTP = re.compile(r"^(?:archive-error:)?http-(?:408|425|429|5\d\d)$")
+# record  duplicate  fetching  skip:not-a-post:listing  failed:http-503
+_OUTCOME = re.compile(r"^(?:record|duplicate|fetching|(?:skip|failed):\S.*)$")
+_PAGE = 500  # rows per query when streaming: writes between pages stay safe
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL UNIQUE,
+    parameters TEXT NOT NULL,
+    report TEXT
+);
+CREATE TABLE captures (
+    key TEXT PRIMARY KEY,
+    timestamp TEXT NOT NULL,
+    original TEXT NOT NULL,
+    urlkey TEXT NOT NULL,
+    mimetype TEXT NOT NULL,
+    status TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    length INTEGER,
+    identity TEXT,
+    nid INTEGER,
+    first_run TEXT,
+    outcome TEXT,
+    outcome_run TEXT,
+    post_url TEXT,
+    post_json TEXT
+);
+CREATE INDEX captures_identity ON captures (identity, timestamp, original);
+CREATE INDEX captures_open ON captures (identity)
+    WHERE outcome IS NULL OR outcome = 'fetching';
+CREATE INDEX captures_post ON captures (post_url) WHERE post_url IS NOT NULL;
+CREATE INDEX captures_nid ON captures (nid) WHERE nid IS NOT NULL;
+CREATE TABLE aliases (nid INTEGER PRIMARY KEY, url TEXT NOT NULL);
+CREATE INDEX aliases_url ON aliases (url);
+CREATE TABLE posts (url TEXT PRIMARY KEY, sort_key TEXT NOT NULL);
+CREATE INDEX posts_order ON posts (sort_key, url);
+"""
+_CAPTURE_COLUMNS = "timestamp, original, urlkey, mimetype, status, digest, length"
+
+
+def is_retryable(outcome: str | None) -> bool:
+    """True for outcomes a new run should try again (in flight, transient failure).
+
+    >>> is_retryable("failed:http-503"), is_retryable("failed:http-404")
+    (True, False)
+    """
+    if outcome == "fetching":
+        return True
+    if not outcome or not outcome.startswith("failed:"):
+        return False
+    reason = outcome.removeprefix("failed:")
+    if _RETRYABLE_HTTP.match(reason):
+        return True
+    return reason.replace("-", "").replace("_", "") in RETRYABLE_FAILURES
+
+
+def outcome_class(outcome: str | None) -> str:
+    """``record``, ``duplicate``, ``skip``, ``failed`` or ``pending`` (no final one)."""
+    if outcome is None or outcome == "fetching":
+        return "pending"
+    return outcome.split(":", 1)[0]
+
+
+class State:
+    """An open state database. Build it with :meth:`State.open`."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+        self.run_id: str | None = None
+
+    @classmethod
+    def open(cls, path: Path, *, timeout_s: float = 10.0) -> State:
+        """Open (or create) the database at ``path``.
+
+        Raises :class:`StateError` when the file is not a database, is locked by
+        another writer for longer than ``timeout_s``, or was written by a newer
+        version of ise-archive.
+        """
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StateError(f"cannot create {path.parent}: {exc}") from exc
+        try:
+            db = sqlite3.connect(
+                path, timeout=timeout_s, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise StateError(f"cannot open state database {path}: {exc}") from exc
+        state = cls(db, path)
+        try:
+            state._prepare()
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise StateError(f"state database {path} is unusable: {exc}") from exc
+        except StateError:
+            db.close()
+            raise
+        return state
+
+    def _prepare(self) -> None:
+        mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if mode != "wal":
+            logger.warning(
+                "State database %(path)s runs in %(mode)s mode, not WAL",
+                {"path": self.path, "mode": mode},
+            )
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        with self._transaction():
+            has_meta = self._db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+            ).fetchone()
+            if not has_meta:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(
+                    "INSERT INTO meta VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+                return
+            row = self._db.execute(
+                "SELECT value FROM meta WHERE key='schema_version'"
+            ).fetchone()
+        version = int(row[0]) if row and row[0].isdigit() else None
+        if version is None or version > SCHEMA_VERSION:
+            raise StateError(
+                f"state database {self.path} has schema version {version!r}; this "
+                f"ise-archive understands up to {SCHEMA_VERSION}"
+            )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction, committed on exit.
+
+        ``BEGIN IMMEDIATE`` takes the write lock up front, so a second writer waits
+        (up to the open timeout) instead of failing half-way through.
+        """
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StateError(f"state database {self.path} is busy: {exc}") from exc
+        try:
+            yield
+            self._db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
+            raise StateError(f"state database {self.path}: {exc}") from exc
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- runs ---------------------------------------------------------------
+
+    def begin_run(self, run_id: str, *, parameters: Mapping[str, Any]) -> None:
+        """Start a run: outcomes reached from now on are attributed to ``run_id``."""
+        text = json.dumps(dict(parameters), sort_keys=True, default=str)
+        self._write(
+            "INSERT INTO runs (run_id, parameters) VALUES (?, ?) "
+            "ON CONFLICT (run_id) DO UPDATE SET parameters = excluded.parameters",
+            (run_id, text),
+        )
+        self.run_id = run_id
+
+    def end_run(self, run_id: str, report: Mapping[str, Any]) -> None:
+        text = json.dumps(dict(report), sort_keys=True, default=str)
+        self._write("UPDATE runs SET report = ? WHERE run_id = ?", (text, run_id))
+
+    # --- captures -----------------------------------------------------------
+
+    def add_captures(
+        self,
+        captures: Iterable[Capture],
+        identity: Callable[[Capture], str | None],
+        *,
+        unidentified: str | None = "skip:not-a-post-url",
+    ) -> int:
+        """Record listed captures; returns how many were never seen before.
+
+        A capture seen again keeps its outcome; its identity is updated if the
+        identity function changed its mind. A new capture whose identity is None
+        (not a post) gets the outcome ``unidentified`` at once, so that the
+        accounting of every listed capture closes without fetching it.
+        """
+        new = 0
+        with self._transaction():
+            for capture in captures:
+                key = capture_key(capture)
+                ident = identity(capture)
+                before = self._db.total_changes
+                self._db.execute(
+                    "INSERT OR IGNORE INTO captures (key, timestamp, original, urlkey,"
+                    " mimetype, status, digest, length, identity, nid, first_run,"
+                    " outcome, outcome_run) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        key,
+                        capture.timestamp,
+                        capture.original,
+                        capture.urlkey,
+                        capture.mimetype,
+                        capture.status,
+                        capture.digest,
+                        capture.length,
+                        ident,
+                        node_id(capture.original),
+                        self.run_id,
+                        None if ident else unidentified,
+                        None if ident or not unidentified else self.run_id,
+                    ),
+                )
+                if self._db.total_changes != before:
+                    new += 1
+                else:
+                    self._db.execute(
+                        "UPDATE captures SET identity = ? "
+                        "WHERE key = ? AND identity IS NOT ?",
+                        (ident, key, ident),
+                    )
+        return new
+
+    def identities_with_open_work(self) -> Iterator[str]:
+        """Identities with a capture that has no final outcome, sorted, streamed."""
+        last = ""
+        while True:
+            rows = self._db.execute(
+                "SELECT DISTINCT identity FROM captures "
+                "WHERE (outcome IS NULL OR outcome = 'fetching') AND identity > ? "
+                "ORDER BY identity LIMIT ?",
+                (last, _PAGE),
+            ).fetchall()
+            for (ident,) in rows:
+                yield ident
+            if len(rows) < _PAGE:
+                return
+            last = rows[-1][0]
+
+    def captures_of(self, identity: str) -> list[Capture]:
+        """Every capture of a post identity, by timestamp then original URL."""
+        rows = self._db.execute(
+            f"SELECT {_CAPTURE_COLUMNS} FROM captures WHERE identity = ? "
+            "ORDER BY timestamp, original",
+            (identity,),
+        )
+        return [_capture(row) for row in rows]
+
+    def outcomes_of(self, identity: str) -> dict[str, str]:
+        """``capture key -> outcome`` for the captures of ``identity`` that have one."""
+        rows = self._db.execute(
+            "SELECT key, outcome FROM captures WHERE identity = ? "
+            "AND outcome IS NOT NULL ORDER BY key",
+            (identity,),
+        )
+        return dict(rows.fetchall())
+
+    def set_outcome(self, key: str, outcome: str) -> None:
+        """Record what came of a capture. ``record`` is set by :meth:`save_post`.
+
+        Setting the outcome a capture already has writes nothing, so a run that
+        settles known captures again leaves the database (and ``outcome_counts``
+        for the run) untouched. Any outcome but ``record`` drops a saved post.
+        """
+        if not _OUTCOME.match(outcome):
+            raise ValueError(f"not a capture outcome: {outcome!r}")
+        row = self._db.execute(
+            "SELECT post_url, outcome FROM captures WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            raise StateError(f"unknown capture {key!r}: add it with add_captures")
+        if row[1] == outcome:
+            return  # settled again by a later run: nothing changes, nothing written
+        if outcome == "record" and row[0] is None:
+            raise ValueError(f"{key!r}: use save_post to make a capture a record")
+        with self._transaction():
+            self._db.execute(
+                "UPDATE captures SET outcome = ?, outcome_run = ? WHERE key = ?",
+                (outcome, self.run_id, key),
+            )
+            if outcome != "record" and row[0] is not None:
+                self._db.execute(
+                    "UPDATE captures SET post_url = NULL, post_json = NULL "
+                    "WHERE key = ?",
+                    (key,),
+                )
+                self._refresh_post(row[0])
+
+    def save_post(self, key: str, post: Post) -> None:
+        """Store the post extracted from a capture and make the capture a record."""
+        data = post.to_json()
+        data.pop("captures", None)
+        data.pop("versions", None)
+        text = json.dumps(data, ensure_ascii=False, allow_nan=False, sort_keys=True)
+        row = self._db.execute(
+            "SELECT post_url FROM captures WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            raise StateError(f"unknown capture {key!r}: add it with add_captures")
+        with self._transaction():
+            self._db.execute(
+                "UPDATE captures SET outcome = 'record', outcome_run = ?, "
+                "post_url = ?, post_json = ? WHERE key = ?",
+                (self.run_id, post.url, text, key),
+            )
+            if row[0] is not None and row[0] != post.url:
+                self._refresh_post(row[0])
+            self._refresh_post(post.url)
+
+    def set_alias(self, nid: int, url: str) -> None:
+        """Remember that ``/node/<nid>`` is the post at ``url``."""
+        self._write(
+            "INSERT INTO aliases VALUES (?, ?) "
+            "ON CONFLICT (nid) DO UPDATE SET url = excluded.url",
+            (nid, url),
+        )
+
+    def alias(self, nid: int) -> str | None:
+        row = self._db.execute("SELECT url FROM aliases WHERE nid = ?", (nid,))
+        found = row.fetchone()
+        return found[0] if found else None
+
+    def reset_inflight(self) -> int:
+        """Make in-flight and transiently failed captures pending again.
+
+        Called at the start of a run, so a run killed mid-fetch, or one that met
+        429s and 503s, is completed by the next. Returns how many were reset.
+        """
+        keys = [
+            key
+            for key, outcome in self._db.execute(
+                "SELECT key, outcome FROM captures "
+                "WHERE outcome = 'fetching' OR outcome LIKE 'failed:%'"
+            )
+            if is_retryable(outcome)
+        ]
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE captures SET outcome = NULL, outcome_run = NULL WHERE key = ?",
+                [(key,) for key in keys],
+            )
+        if keys:
+            logger.info("Retrying %(n)d in-flight or failed captures", {"n": len(keys)})
+        return len(keys)
+
+    # --- results ------------------------------------------------------------
+
+    def merged_posts(self, *, archive_base_url: str) -> Iterator[Post]:
+        """One merged record per post URL, by (published, url), streamed.
+
+        Only the captures of one post are in memory at a time. Pending captures are
+        not listed in a record; finished ones are (see ``docs/operations.md``).
+        """
+        last = ("", "")
+        while True:
+            page = self._db.execute(
+                "SELECT sort_key, url FROM posts WHERE (sort_key, url) > (?, ?) "
+                "ORDER BY sort_key, url LIMIT ?",
+                (*last, _PAGE),
+            ).fetchall()
+            for _, url in page:
+                yield merge_post(
+                    self._extracted(url),
+                    self._others(url),
+                    archive_base_url=archive_base_url,
+                )
+            if len(page) < _PAGE:
+                return
+            last = page[-1]
+
+    def counts(self) -> dict[str, int]:
+        """Captures in total and by outcome class, and posts with a record."""
+        result = dict.fromkeys(
+            ("captures", "record", "duplicate", "skip", "failed", "pending"), 0
+        )
+        for outcome, n in self._db.execute(
+            "SELECT outcome, count(*) FROM captures GROUP BY outcome"
+        ):
+            result[outcome_class(outcome)] += n
+            result["captures"] += n
+        result["posts"] = self._db.execute("SELECT count(*) FROM posts").fetchone()[0]
+        return result
+
+    def outcome_counts(self, since_run: str | None = None) -> dict[str, int]:
+        """Final outcomes (full strings) reached in ``since_run`` or later runs.
+
+        With ``since_run=None``, every final outcome in the state.
+        """
+        query = (
+            "SELECT outcome, count(*) FROM captures "
+            "WHERE outcome IS NOT NULL AND outcome != 'fetching'"
+        )
+        args: tuple[str, ...] = ()
+        if since_run is not None:
+            query += (
+                " AND outcome_run IN (SELECT run_id FROM runs WHERE seq >= "
+                "(SELECT seq FROM runs WHERE run_id = ?))"
+            )
+            args = (since_run,)
+        rows = self._db.execute(query + " GROUP BY outcome ORDER BY outcome", args)
+        return dict(rows.fetchall())
+
+    # --- internals ----------------------------------------------------------
+
+    def _write(self, sql: str, args: tuple[Any, ...]) -> None:
+        with self._transaction():
+            self._db.execute(sql, args)
+
+    def _extracted(self, url: str) -> list[tuple[Capture, Post]]:
+        rows = self._db.execute(
+            f"SELECT {_CAPTURE_COLUMNS}, post_json FROM captures WHERE post_url = ?",
+            (url,),
+        )
+        return [(_capture(row), Post.from_json(json.loads(row[7]))) for row in rows]
+
+    def _others(self, url: str) -> list[tuple[Capture, str]]:
+        # A post's other captures: same identity as one of its records, identity
+        # equal to its URL, or a /node/<nid> capture whose nid is aliased to it.
+        rows = self._db.execute(
+            f"SELECT {_CAPTURE_COLUMNS}, outcome FROM captures "
+            "WHERE outcome IS NOT NULL AND outcome NOT IN ('record', 'fetching') AND ("
+            " identity IN (SELECT identity FROM captures WHERE post_url = :url)"
+            " OR identity = :url"
+            " OR nid IN (SELECT nid FROM aliases WHERE url = :url))",
+            {"url": url},
+        )
+        return [(_capture(row), row[7]) for row in rows]
+
+    def _refresh_post(self, url: str) -> None:
+        """Keep the ``posts`` row of ``url`` (its sort key) in step with its records.
+
+        Called inside a write transaction. The sort key is the ``published`` value
+        the merged record will carry: that of the best capture stating one.
+        """
+        ranked = rank_extracted(self._extracted(url))
+        if not ranked:
+            self._db.execute("DELETE FROM posts WHERE url = ?", (url,))
+            return
+        published = next((p.published for _, p in ranked if p.published), None)
+        # "~" sorts after every ISO date: undated posts come last.
+        sort_key = published.isoformat() if published else "~"
+        self._db.execute(
+            "INSERT INTO posts (url, sort_key) VALUES (?, ?) "
+            "ON CONFLICT (url) DO UPDATE SET sort_key = excluded.sort_key",
+            (url, sort_key),
+        )
+
+
+def _capture(row: tuple[Any, ...]) -> Capture:
+    timestamp, original, urlkey, mimetype, status, digest, length = row[:7]
+    return Capture(
+        timestamp=timestamp,
+        original=original,
+        urlkey=urlkey,
+        mimetype=mimetype,
+        status=status,
+        digest=digest,
+        length=length,
+    )

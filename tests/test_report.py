@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from ise_archive.report import (
+    RunReport,
+    build_report,
+    check_accounting,
+    progress_line,
+    summary_paragraph,
+    write_report,
+)
+
+STARTED = datetime(2024, 3, 1, 2, 0, 0, tzinfo=UTC)
+FINISHED = STARTED + timedelta(minutes=3, seconds=25.5)
+
+STATS = {
+    "ise_archive/cdx/captures": 69,
+    "ise_archive/cdx/new": 69,
+    "ise_archive/fetch/requests": 52,
+    "ise_archive/capture/record": 38,
+    "ise_archive/capture/duplicate": 3,
+    "ise_archive/skip/reason_count/not-a-post:listing": 9,
+    "ise_archive/skip/reason_count/redirect": 4,
+    "ise_archive/failed/reason_count/http-404": 1,
+    "downloader/response_status_count/200": 60,
+    "downloader/response_status_count/503": 2,
+    "ise_archive/pool/cdx/requests": 2,
+    "ise_archive/pool/replay/requests": 60,
+    "ise_archive/posts/added": 10,
+    "ise_archive/posts/updated": 0,
+    "ise_archive/posts/unchanged": 0,
+    "start_time": STARTED,  # Scrapy's own, non-integer stats are ignored
+}
+STATE_COUNTS = {
+    "captures": 69,
+    "record": 38,
+    "duplicate": 3,
+    "skip": 27,
+    "failed": 1,
+    "pending": 0,
+    "posts": 10,
+}
+RUN_OUTCOMES = {
+    "record": 38,
+    "duplicate": 3,
+    "skip:not-a-post-url": 14,
+    "skip:not-a-post:listing": 9,
+    "skip:redirect": 4,
+    "failed:http-404": 1,
+}
+
+
+def first_run(**changes) -> RunReport:
+    arguments = {
+        "run_id": "20240301T020000Z",
+        "started": STARTED,
+        "finished": FINISHED,
+        "stats": STATS,
+        "state_counts": STATE_COUNTS,
+        "run_outcomes": RUN_OUTCOMES,
+        "max_failure_share": 0.05,
+        "blocked": False,
+        "parameters": {"OUTPUT_DIR": "output"},
+    }
+    return build_report(**{**arguments, **changes})
+
+
+def test_first_run_report_in_full():
+    assert first_run() == RunReport(
+        run_id="20240301T020000Z",
+        started="2024-03-01T02:00:00Z",
+        finished="2024-03-01T02:03:25Z",
+        duration_s=205.5,
+        exit_code=0,
+        status="partial",
+        reasons=("1 captures failed",),
+        captures_discovered=69,
+        captures_listed=69,
+        captures_new=69,
+        fetched=52,
+        posts_added=10,
+        posts_updated=0,
+        posts_unchanged=0,
+        posts_total=10,
+        skipped={"not-a-post-url": 14, "not-a-post:listing": 9, "redirect": 4},
+        failed={"http-404": 1},
+        requests_by_status={"200": 60, "503": 2},
+        requests_by_pool={"cdx": 2, "replay": 60},
+        accounting={
+            "record": 38,
+            "duplicate": 3,
+            "skip": 27,
+            "failed": 1,
+            "pending": 0,
+        },
+        failure_share=round(1 / 69, 6),
+        max_failure_share=0.05,
+        parameters={"OUTPUT_DIR": "output"},
+    )
+    assert check_accounting(first_run()) == []
+
+
+def test_clean_run_is_ok_and_second_run_is_no_change():
+    clean = {k: v for k, v in RUN_OUTCOMES.items() if not k.startswith("failed")}
+    counts = {**STATE_COUNTS, "failed": 0, "skip": 28}
+    assert (first_run(run_outcomes=clean, state_counts=counts).status) == "ok"
+    rerun_stats = {
+        "ise_archive/cdx/captures": 69,
+        "ise_archive/cdx/new": 0,
+        "ise_archive/pool/cdx/requests": 2,
+        "downloader/response_status_count/200": 2,
+        "ise_archive/posts/unchanged": 10,
+    }
+    rerun = first_run(stats=rerun_stats, state_counts=counts, run_outcomes={})
+    assert (rerun.status, rerun.exit_code, rerun.fetched) == ("no-change", 0, 0)
+    assert check_accounting(rerun) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "code"),
+    [
+        ({"error": "ISE_ARCHIVE_CDX_RPM must be > 0"}, "failed", 3),
+        ({"blocked": True}, "blocked", 2),
+        ({"max_failure_share": 0.01}, "failed", 1),
+        ({"max_failure_share": 0.05}, "partial", 0),
+        ({"state_counts": {**STATE_COUNTS, "failed": 0, "pending": 1}}, "partial", 0),
+        (
+            {
+                "stats": {
+                    "ise_archive/pool/cdx/requests": 5,
+                    "downloader/exception_count": 5,
+                }
+            },
+            "blocked",
+            2,
+        ),
+    ],
+)
+def test_status_and_exit_code(changes, status, code):
+    report = first_run(**changes)
+    assert (report.status, report.exit_code) == (status, code)
+
+
+def test_failure_share_over_the_limit_says_why():
+    assert first_run(max_failure_share=0.01).reasons == (
+        "1.4% of this run's captures failed (limit 1.0%)",
+    )
+
+
+def test_without_state_the_stats_give_the_accounting():
+    report = first_run(state_counts=None, run_outcomes=None)
+    assert report.accounting == {
+        "record": 38,
+        "duplicate": 3,
+        "skip": 13,
+        "failed": 1,
+        "pending": 14,
+    }
+    assert report.skipped == {"not-a-post:listing": 9, "redirect": 4}
+    assert check_accounting(report) == []
+
+
+def test_check_accounting_names_what_does_not_add_up():
+    broken = dataclasses.replace(
+        first_run(),
+        captures_discovered=70,
+        captures_new=71,
+        failed={"http-404": 2},
+        posts_added=9,
+    )
+    assert check_accounting(broken) == [
+        "accounting adds up to 69, not to the 70 captures discovered",
+        "71 new captures but only 70 discovered",
+        "more failures this run than failed captures in total",
+        "posts added+updated+unchanged = 9, but the dataset has 10",
+    ]
+
+
+def test_summary_paragraph():
+    assert summary_paragraph(first_run()) == (
+        "Run 20240301T020000Z finished partial (exit 0) in 3m26s. "
+        "Captures: 69 known, 69 listed this run, 69 new; 52 fetched. "
+        "Posts: 10 added, 0 updated, 0 unchanged (10 in the dataset). "
+        "Outcomes so far: 38 records, 3 duplicates, 27 skipped, 1 failed, 0 pending. "
+        "Skipped this run: not-a-post-url 14, not-a-post:listing 9, redirect 4. "
+        "Failed this run: http-404 1. "
+        "Responses by status: 200 60, 503 2. "
+        "Why: 1 captures failed."
+    )
+
+
+def test_write_report_is_named_by_utc_start_and_atomic(tmp_path: Path):
+    eastern = timezone(timedelta(hours=-5))
+    report = first_run(started=datetime(2024, 2, 29, 21, 0, 0, tzinfo=eastern))
+    path = write_report(tmp_path / "runs", report)
+    assert path == tmp_path / "runs" / "20240301T020000Z.json"
+    assert json.loads(path.read_text(encoding="utf-8")) == report.to_json()
+    # the same run rewrites its report; another run in the same second does not
+    assert write_report(tmp_path / "runs", report) == path
+    other = dataclasses.replace(report, run_id="other")
+    assert write_report(tmp_path / "runs", other).name == "20240301T020000Z-2.json"
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [
+        "20240301T020000Z-2.json",
+        "20240301T020000Z.json",
+    ]
+
+
+def test_build_report_refuses_naive_times():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        first_run(started=datetime(2024, 3, 1))
+
+
+@pytest.mark.parametrize(
+    ("arguments", "line"),
+    [
+        (
+            {"discovered": 100, "fetched": 40, "extracted": 35, "pending": 60},
+            "discovered 100 | fetched 40 (20.0/min) | extracted 35 | pending 60 | "
+            "elapsed 2m00s | ETA 3m00s",
+        ),
+        (
+            {"discovered": 100, "fetched": 0, "extracted": 0, "pending": 100},
+            "discovered 100 | fetched 0 (0.0/min) | extracted 0 | pending 100 | "
+            "elapsed 2m00s | ETA ?",
+        ),
+        (
+            {"discovered": 9, "fetched": 9, "extracted": 9, "pending": 0},
+            "discovered 9 | fetched 9 (4.5/min) | extracted 9 | pending 0 | "
+            "elapsed 2m00s | ETA 0s",
+        ),
+    ],
+)
+def test_progress_line(arguments, line):
+    assert progress_line(**arguments, elapsed_s=120.0) == line
