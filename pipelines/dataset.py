@@ -16,14 +16,14 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ise_archive.dataset import RunInfo, write_dataset
-from ise_archive.report import build_report, summary_paragraph, write_report
 from scrapy.crawler import Crawler
 
 from ise_archive import __version__
+from ise_archive.dataset import RunInfo, render_record_line, write_dataset
 from ise_archive.errors import DatasetError
-from ise_archive.records import Post, dumps
-from ise_archive.validation import validate_record
+from ise_archive.records import Post
+from ise_archive.report import build_report, summary_paragraph, write_report
+from ise_archive.validation import record_validator, validate_record
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ class DatasetPipeline:
             finished=finished,
             stats=stats.get_stats(),
             state_counts=spider.state.counts(),
+            run_outcomes=spider.state.outcome_counts(since_run=spider.run_id),
             max_failure_share=self.max_failure_share,
             blocked=spider.blocked,
         )
@@ -86,16 +87,18 @@ def _checked(
     posts: Iterable[Post], previous: dict[str, str], changes: dict[str, int]
 ) -> Iterator[Post]:
     """Validate each record and count it as added, updated or unchanged."""
+    validator = record_validator()
     for post in posts:
         try:
-            validate_record(post.to_json())
+            validate_record(post.to_json(), validator)
         except DatasetError as exc:
             changes["invalid"] += 1
             logger.error(
                 "Record %(url)s left out: %(exc)s", {"url": post.url, "exc": exc}
             )
             continue
-        digest = hashlib.sha256(dumps(post).encode()).hexdigest()
+        line = render_record_line(post).rstrip("\n")
+        digest = hashlib.sha256(line.encode()).hexdigest()
         before = previous.pop(post.url, None)
         if before is None:
             changes["added"] += 1

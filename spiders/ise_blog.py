@@ -25,6 +25,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from ise_archive import __version__
 from ise_archive.archive.cdx import (
     CDXQuery,
     discovery_queries,
@@ -37,6 +44,13 @@ from ise_archive.archive.wayback import (
     raw_capture_url,
     redirect_target,
 )
+from ise_archive.errors import (
+    CDXError,
+    ExtractionError,
+    TruncatedCapture,
+)
+from ise_archive.extract import ExtractOptions, PostPage
+from ise_archive.records import Capture, Post, Skip
 from ise_archive.selection import (
     SelectionPolicy,
     capture_identity,
@@ -45,26 +59,12 @@ from ise_archive.selection import (
     plan_group,
 )
 from ise_archive.state import State
-from scrapy import Request, Spider, signals
-from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
-from scrapy.http import Response
-from twisted.python.failure import Failure
-
-from ise_archive import __version__
-from ise_archive.errors import (
-    ArchiveBlocked,
-    CDXError,
-    ExtractionError,
-    TruncatedCapture,
-)
-from ise_archive.extract import ExtractOptions, PostPage
-from ise_archive.records import Capture, Post, Skip
 from ise_archive.urls import canonical_post_url, classify_url, node_id
 
 logger = logging.getLogger(__name__)
 
-PHASES = ("cdx", "listings", "posts", "nodes", "done")
+#: Planning phases, in order; discovery (CDX) runs from ``start()``.
+PHASES = ("listings", "posts", "nodes")
 _CONNECTION_REFUSED = (
     "DownloadConnectionRefusedError",
     "ConnectionRefusedError",
@@ -117,12 +117,12 @@ class IseBlogSpider(Spider):
             "cdx": {
                 "concurrency": settings.getint("ISE_ARCHIVE_CDX_CONCURRENCY"),
                 "delay": 60.0 / cdx_rpm,
-                "randomize_delay": False,
+                "jitter": 0,
             },
             "replay": {
                 "concurrency": settings.getint("ISE_ARCHIVE_REPLAY_CONCURRENCY"),
                 "delay": 1.0 / replay_rps,
-                "randomize_delay": False,
+                "jitter": 0,
             },
         }
         settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
@@ -233,38 +233,43 @@ class IseBlogSpider(Spider):
 
     def cdx_failed(self, failure: Failure) -> None:
         self.crawler.stats.inc_value("ise_archive/cdx/failed/transport")
-        self.check_blocked(failure)
+        if self.check_blocked(failure):
+            raise CloseSpider("blocked")
         logger.error("CDX request failed: %(f)s", {"f": failure.getErrorMessage()})
 
     # --- planning (phases 2-4) ----------------------------------------------------------
 
     def on_idle(self) -> None:
-        """Move to the next phase, or plan more fetches in this one."""
+        """Plan the next fetches, earliest phase first; close when none are left.
+
+        Every phase is re-planned on each idle round because a later phase can open
+        work for an earlier one (a ``/node/N`` redirect naming a post the index
+        lacked adds that post's captures).
+        """
         if self.blocked:
             return
-        while self.phase != "done":
-            requests = list(self.plan_requests())
+        for phase in PHASES:
+            requests = list(self.plan_requests(phase))
             if requests:
+                if phase != self.phase:
+                    logger.info("Phase: %(phase)s", {"phase": phase})
+                    self.phase = phase
                 for request in requests:
                     self.crawler.engine.crawl(request)
                 raise DontCloseSpider
-            self.phase = PHASES[PHASES.index(self.phase) + 1]
-            logger.info("Phase: %(phase)s", {"phase": self.phase})
 
-    def plan_requests(self) -> Iterator[Request]:
-        if self.phase == "listings" and not self.follow_listings:
-            return
-        if self.phase not in ("listings", "posts", "nodes"):
+    def plan_requests(self, phase: str) -> Iterator[Request]:
+        if phase == "listings" and not self.follow_listings:
             return
         planned = 0
         for identity in self.state.identities_with_open_work():
-            if _phase_of(identity) != self.phase:
+            if _phase_of(identity) != phase:
                 continue
             captures = self.state.captures_of(identity)
-            outcomes = self.state.outcomes_of(identity)
-            if self.phase == "nodes" and self.settle_known_node(identity, captures):
+            if phase == "nodes" and self.settle_known_node(identity, captures):
                 continue
-            if self.phase == "listings":
+            outcomes = self.state.outcomes_of(identity)
+            if phase == "listings":
                 decisions = plan_discovery_pages(captures, outcomes)
             else:
                 decisions = plan_group(captures, outcomes, self.policy)
@@ -432,9 +437,9 @@ class IseBlogSpider(Spider):
         request = failure.request  # type: ignore[attr-defined]
         capture: Capture = request.meta["capture"]
         if self.check_blocked(failure):
-            # Not a failure of the capture: leave it open for the resumed run.
-            self.state.set_outcome(capture_key(capture), "")
-            return
+            # Not a failure of the capture: it stays "fetching", which the next run
+            # resets to open (State.reset_inflight) and fetches again.
+            raise CloseSpider("blocked")
         reason = _slug(type(failure.value).__name__)
         self.settle(capture, f"failed:{reason}")
         logger.warning(
@@ -457,7 +462,7 @@ class IseBlogSpider(Spider):
                 "stopped.",
                 {"err": failure.getErrorMessage()},
             )
-        raise CloseSpider("blocked") from ArchiveBlocked(failure.getErrorMessage())
+        return True
 
     def on_closed(self, spider: Spider, reason: str) -> None:
         self.state.close()
@@ -473,8 +478,7 @@ def _phase_of(identity: str) -> str:
 
 def _headers(response: Response) -> dict[str, str]:
     return {
-        key.decode("latin-1").lower(): value.decode("latin-1")
-        for key, value in response.headers.items()
+        key.lower(): value for key, value in response.headers.to_unicode_dict().items()
     }
 
 

@@ -1,0 +1,109 @@
+"""End to end: ``scrapy crawl ise_blog`` against the local Wayback imitation (issue 3).
+
+One crawl of the dev corpus is shared by the read-only checks (module-scoped), since
+each real crawl takes a few seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.crawl import gold_posts, read_records, replay_fetches, run_crawl
+from tests.wayback.archive import Archive
+from tests.wayback.fixtures import DEV_CORPUS
+from tests.wayback.server import WaybackServer
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class CrawlRun:
+    server: WaybackServer
+    output_dir: Path
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture(scope="module")
+def clean_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrawlRun]:
+    output_dir = tmp_path_factory.mktemp("crawl") / "output"
+    with WaybackServer(Archive.from_directory(DEV_CORPUS)) as server:
+        result = run_crawl(server.base_url, output_dir)
+        yield CrawlRun(
+            server, output_dir, result.returncode, result.stdout, result.stderr
+        )
+
+
+def test_crawl_succeeds(clean_crawl: CrawlRun) -> None:
+    assert clean_crawl.returncode == 0, clean_crawl.stderr[-3000:]
+
+
+def test_every_post_comes_out_exactly_once(clean_crawl: CrawlRun) -> None:
+    urls = [record["url"] for record in read_records(clean_crawl.output_dir)]
+    assert sorted(urls) == sorted(gold_posts())
+
+
+@pytest.mark.parametrize("url", sorted(gold_posts()))
+def test_record_fields_match_the_ground_truth(clean_crawl: CrawlRun, url: str) -> None:
+    gold = gold_posts()[url]
+    record = next(r for r in read_records(clean_crawl.output_dir) if r["url"] == url)
+    assert _comparable(record) == {
+        "title": gold["title"],
+        "author": gold["author"],
+        "published": gold["published"],
+        "tags": gold["tags"],
+        "tag_urls": gold["tag_urls"],
+        "related": gold["related"],
+    }
+
+
+def test_no_capture_is_fetched_twice(clean_crawl: CrawlRun) -> None:
+    fetches = replay_fetches(clean_crawl.server.requests_log)
+    assert {path: n for path, n in fetches.items() if n > 1} == {}
+
+
+def test_replay_fetches_per_post_stay_low(clean_crawl: CrawlRun) -> None:
+    """Post-page fetches (not listings/feeds) on the default policy: ≤ 1.2 per post."""
+    fetches = replay_fetches(clean_crawl.server.requests_log)
+    post_fetches = [
+        p for p in fetches if "/blog/" in p.split("/", 3)[3] or "/node/" in p
+    ]
+    post_fetches = [p for p in post_fetches if not p.rstrip("/").endswith("/feed")]
+    n_posts = len(gold_posts())
+    assert len(post_fetches) <= 1.2 * n_posts + 1  # +1: the /node/N redirect
+
+
+def test_every_capture_is_accounted_for(clean_crawl: CrawlRun) -> None:
+    report = _last_report(clean_crawl.output_dir)
+    accounting = report["accounting"]
+    assert accounting.get("pending", 0) == 0
+    assert sum(accounting.values()) == report["captures_discovered"]
+    assert report["captures_discovered"] == len(
+        {
+            (row.timestamp, row.original)
+            for row in Archive.from_directory(DEV_CORPUS).rows()
+        }
+    )
+
+
+def _last_report(output_dir: Path) -> dict[str, Any]:
+    from tests.e2e.crawl import last_report
+
+    return last_report(output_dir)
+
+
+def _comparable(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "title": record["title"],
+        "author": record["author"],
+        "published": record["published"],
+        "tags": [t["name"] for t in record["tags"]],
+        "tag_urls": [t["url"] for t in record["tags"]],
+        "related": record["related"],
+    }
