@@ -13,7 +13,7 @@ caller can catch the library's complaints without catching its bugs::
     │   └── ArchiveBlocked       the archive refuses us (firewall): stop, resume later
     ├── StateError               the incremental state database is unusable
     └── DatasetError             a dataset could not be written or is invalid
-        └── UnsafePath           a name derived from archived data would escape OUTPUT_DIR
+        └── UnsafePath           a name from archived data would escape OUTPUT_DIR
 
 A *skip* (a page that is fine but is not a blog post) is not an error: it is a
 :class:`ise_archive.records.Skip` value carrying its reason.

@@ -105,6 +105,7 @@ RETRY_EXCEPTIONS = [
 DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.ArchivePoolsMiddleware": 540,
     "spiders.middlewares.BackoffRetryMiddleware": 550,
+    "spiders.middlewares.DuplicateEncodingMiddleware": 595,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
 }
 ITEM_PIPELINES = {

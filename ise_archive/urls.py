@@ -37,7 +37,9 @@ _COLLAPSED_SCHEME = re.compile(r"^(https?):/(?!/)", re.IGNORECASE)
 _HAS_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 _PERCENT_ESCAPE = re.compile(r"%[0-9a-f]{2}", re.IGNORECASE)
 # /blog/ise-bloggers/welcome-ise-blog   /print/blog/joe-laporte/officer-safety-...
-_POST_PATH = re.compile(r"^/(?P<print>print/)?blog/(?P<author>[^/]+)/(?P<slug>[^/]+)/?$")
+_POST_PATH = re.compile(
+    r"^/(?P<print>print/)?blog/(?P<author>[^/]+)/(?P<slug>[^/]+)/?$"
+)
 _NODE_PATH = re.compile(r"^/(?:print/)?node/(?P<nid>\d+)/?$")
 _FEED_PATHS = frozenset({"/iseblog/feed", "/blog/feed", "/rss.xml", "/blog/rss.xml"})
 

@@ -77,6 +77,7 @@ class DatasetPipeline:
         path = write_report(self.output_dir / "runs", report)
         spider.state.end_run(spider.run_id, report.to_json())
         spider.exit_code = report.exit_code
+        stats.set_value("ise_archive/run_changed", report.status != "no-change")
         spider.summary = summary_paragraph(report)
         logger.info(
             "%(summary)s (report: %(path)s)", {"summary": spider.summary, "path": path}

@@ -237,7 +237,7 @@ class IseBlogSpider(Spider):
             raise CloseSpider("blocked")
         logger.error("CDX request failed: %(f)s", {"f": failure.getErrorMessage()})
 
-    # --- planning (phases 2-4) ----------------------------------------------------------
+    # --- planning (phases 2-4) ---------------------------------------------------
 
     def on_idle(self) -> None:
         """Plan the next fetches, earliest phase first; close when none are left.
@@ -287,7 +287,7 @@ class IseBlogSpider(Spider):
                 return
 
     def settle_known_node(self, identity: str, captures: list[Capture]) -> bool:
-        """``/node/N`` captures of a post already fetched under its alias add nothing."""
+        """``/node/N`` captures of a post fetched under its alias add nothing."""
         alias = self.state.alias(int(identity.split(":", 1)[1]))
         if alias is None:
             return False
@@ -311,7 +311,7 @@ class IseBlogSpider(Spider):
         else:
             stats.inc_value(f"ise_archive/capture/{kind}")
 
-    # --- fetching a capture -------------------------------------------------------------
+    # --- fetching a capture ------------------------------------------------------
 
     def capture_request(self, capture: Capture, *, hops: int = 0) -> Request:
         return Request(

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 from time import monotonic
 
-from ise_archive.report import progress_line
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
+
+from ise_archive.report import progress_line
 
 logger = logging.getLogger(__name__)
 

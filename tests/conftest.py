@@ -1,4 +1,4 @@
-"""Shared pytest fixtures: the local Wayback imitation (see docs/wayback-imitation.md)."""
+"""Shared pytest fixtures: the local Wayback imitation (docs/wayback-imitation.md)."""
 
 from __future__ import annotations
 

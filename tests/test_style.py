@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ["ise_archive", "spiders", "pipelines", "tests", "benchmarks"]
 

@@ -54,14 +54,39 @@ class PostFields:
 
 _WHITESPACE = re.compile(r"\s+")
 
+# Block-level elements for body_text(): each starts and ends a block.
+_BLOCK_TAGS = frozenset(
+    {
+        *("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl"),
+        *("dt", "dd", "blockquote", "table", "thead", "tbody", "tfoot", "caption"),
+        *("figure", "figcaption", "pre", "section", "article", "header", "footer"),
+        *("aside", "address", "hr", "form", "fieldset", "center", "main", "nav"),
+        *("details", "summary"),
+    }
+)
+# Elements that contribute no text (images and embeds: only captions count).
+_SILENT_TAGS = frozenset(
+    {
+        *("script", "style", "img", "iframe", "object", "embed", "video", "audio"),
+        *("noscript", "template", "svg", "map", "head", "title", "meta", "link"),
+        *("param", "source", "input", "select", "textarea", "button"),
+    }
+)
+
 
 def has_class(name: str) -> str:
     """An XPath predicate body matching one whole class token.
 
-    >>> has_class("node")
-    "contains(concat(' ', normalize-space(@class), ' '), ' node ')"
+    The plain ``contains`` comes first because it is cheap and rules out almost
+    every element before the exact token test runs.
+
+    >>> has_class("node").endswith("normalize-space(@class), ' '), ' node '))")
+    True
     """
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+    return (
+        f"(contains(@class, '{name}') and "
+        f"contains(concat(' ', normalize-space(@class), ' '), ' {name} '))"
+    )
 
 
 def clean_text(text: str | None) -> str:
@@ -76,6 +101,8 @@ def element_text(element: HtmlElement | None) -> str:
     """
     if element is None:
         return ""
+    if len(element) == 0:  # no child elements: the common case of a link
+        return clean_text(element.text)
     parts = element.xpath(
         ".//text()[not(ancestor::*[" + has_class("print-footnote") + "])]"
         "[not(ancestor::script or ancestor::style)]"
@@ -97,7 +124,7 @@ def read_tags(anchors: list[HtmlElement]) -> tuple[Tag, ...]:
         href = anchor.get("href")
         if not name or not href:
             continue
-        url = canonical_site_url(href)
+        url = _site_url(href)
         if url in seen:
             continue
         seen.add(url)
@@ -136,7 +163,7 @@ def read_images(body: HtmlElement | None) -> tuple[Image, ...]:
         src = img.get("src")
         if not src or src.startswith("data:"):
             continue
-        url = canonical_site_url(src)
+        url = _site_url(src)
         if url in seen:
             continue
         seen.add(url)
@@ -144,6 +171,13 @@ def read_images(body: HtmlElement | None) -> tuple[Image, ...]:
             Image(url=url, alt=clean_text(img.get("alt")), caption=_caption(img))
         )
     return tuple(images)
+
+
+def _site_url(url: str) -> str:
+    """canonical_site_url(), skipped for URLs already in canonical form."""
+    if url.startswith("http://www.ise.gov/") and "%" not in url:
+        return url
+    return canonical_site_url(url)
 
 
 def _caption(img: HtmlElement) -> str:
@@ -176,3 +210,66 @@ def detached_copy(element: HtmlElement) -> HtmlElement:
                 parent.text = (parent.text or "").rstrip() or None
         marker.drop_tree()
     return fragment
+
+
+def body_text(fragment: HtmlElement | None) -> str:
+    """The plain text of a body fragment, in the dataset's gold convention.
+
+    Blocks (paragraphs, headings, list items, table rows, captions) are separated by
+    one blank line; whitespace, no-break spaces included, is collapsed; ``<br>`` is a
+    newline; list items carry no markers; table cells are joined with `` | ``;
+    images and embeds contribute nothing.
+
+    >>> from lxml.html import fragment_fromstring
+    >>> body_text(fragment_fromstring(
+    ...     "<div><p>One&nbsp; two<br>three</p><ul><li>a</li></ul></div>"))
+    'One two\\nthree\\n\\na'
+    """
+    if fragment is None:
+        return ""
+    blocks: list[str] = []
+    parts: list[str] = []
+    _collect_text(fragment, blocks, parts)
+    _flush(blocks, parts)
+    return "\n\n".join(blocks)
+
+
+def _collect_text(element: HtmlElement, blocks: list[str], parts: list[str]) -> None:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if not tag or tag in _SILENT_TAGS:
+        return
+    if tag == "br":
+        parts.append("\n")
+        return
+    if tag == "tr":
+        _flush(blocks, parts)
+        cells = [
+            " ".join(cell.text_content().split())
+            for cell in element
+            if cell.tag in ("td", "th")
+        ]
+        row = " | ".join(cells)
+        if row.strip(" |"):
+            blocks.append(row)
+        return
+    is_block = tag in _BLOCK_TAGS
+    if is_block:
+        _flush(blocks, parts)
+    if element.text:
+        parts.append(element.text.replace("\n", " "))
+    for child in element:
+        _collect_text(child, blocks, parts)
+        if child.tail:
+            parts.append(child.tail.replace("\n", " "))
+    if is_block:
+        _flush(blocks, parts)
+
+
+def _flush(blocks: list[str], parts: list[str]) -> None:
+    if not parts:
+        return
+    lines = [" ".join(line.split()) for line in "".join(parts).split("\n")]
+    parts.clear()
+    block = "\n".join(lines).strip()
+    if block:
+        blocks.append(block)

@@ -19,6 +19,9 @@ from tests.wayback.server import WaybackServer
 
 pytestmark = pytest.mark.e2e
 
+#: Records name the public archive, not the test server's port, so runs compare.
+PUBLIC_URLS = {"ISE_ARCHIVE_ARCHIVE_URL_BASE": "https://web.archive.org"}
+
 ALL_FAULTS = ";".join(
     [
         "429@cdx,first=2",
@@ -38,12 +41,12 @@ def test_all_faults_at_once_give_the_same_dataset_as_a_clean_run(
     tmp_path: Path,
 ) -> None:
     with WaybackServer(Archive.from_directory(DEV_CORPUS)) as clean_server:
-        clean = run_crawl(clean_server.base_url, tmp_path / "clean")
+        clean = run_crawl(clean_server.base_url, tmp_path / "clean", **PUBLIC_URLS)
     assert clean.returncode == 0, clean.stderr[-3000:]
 
     with WaybackServer(Archive.from_directory(DEV_CORPUS)) as server:
         server.faults.configure(ALL_FAULTS)
-        faulty = run_crawl(server.base_url, tmp_path / "faulty")
+        faulty = run_crawl(server.base_url, tmp_path / "faulty", **PUBLIC_URLS)
         injected = server.faults.injected()
 
     assert faulty.returncode == 0, faulty.stderr[-3000:]

@@ -1,0 +1,380 @@
+"""Queries to a Wayback CDX server, and its answers turned into :class:`Capture` rows.
+
+The CDX server is the archive's capture index. Its API is documented in the
+``wayback-cdx-server`` README of internetarchive/wayback ("Wayback CDX Server API"):
+``url`` + ``matchType`` (``exact``, ``prefix``, ``host``, ``domain``) select the
+captures by SURT key, so one ``matchType=prefix`` query for ``ise.gov/blog`` covers
+``www.ise.gov``, ``:80``, ``http`` and ``https`` alike; ``from``/``to`` take inclusive
+1-14 digit timestamps; any number of ``filter=[!]field:regex`` params (Java regex,
+whole-field match); ``collapse=field[:N]`` drops *adjacent* repeats only; ``fl``
+chooses the columns; ``output=json`` returns a header row then one row per capture;
+``showResumeKey=true`` appends an empty row and ``[<key>]`` when ``limit`` cut the
+answer short, and ``resumeKey=<key>`` continues from there with every other param
+unchanged.
+
+Why these choices (see ``docs/discovery.md`` for the sources):
+
+* Resume keys, not ``page=``: the paged API reads a secondary (zipnum) index that the
+  README itself says "may be slightly less up-to-date" than a plain query.
+* Bounded date windows: prefix queries over long ranges time out with 504 on the live
+  server (internetarchive/wayback#285), so discovery asks one window at a time.
+* Explicit ``fl`` and ``output=json`` always: the header row names the columns, so a
+  server that orders them differently (or adds one) is still read correctly.
+
+This module builds URLs and parses bodies; it performs no I/O.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote_plus, unquote_plus, urlencode, urlsplit
+
+from ise_archive.errors import CDXError
+from ise_archive.records import Capture
+
+logger = logging.getLogger(__name__)
+
+#: The seven public CDX fields, in the server's default order; always requested.
+CDX_FIELDS: tuple[str, ...] = (
+    "urlkey",
+    "timestamp",
+    "original",
+    "mimetype",
+    "statuscode",
+    "digest",
+    "length",
+)
+
+#: Where the CDX server lives below ``WAYBACK_BASE_URL`` on web.archive.org.
+CDX_PATH = "/cdx/search/cdx"
+
+#: URL prefixes (SURT-matched, so every host/scheme/port spelling) that hold the blog.
+#: ``blog`` covers posts, author listings, ``/blog?page=N`` and ``/blog/feed``;
+#: ``node/`` the shortlinks (``/node/1643`` 302s to its post); ``print/blog`` and
+#: ``print/node/`` the print-module copies used when a full page is missing;
+#: ``iseblog`` the blog's RSS view (``/iseblog/feed``) and anything else under it.
+DEFAULT_PREFIXES: tuple[str, ...] = (
+    "ise.gov/blog",
+    "ise.gov/node/",
+    "ise.gov/print/blog",
+    "ise.gov/print/node/",
+    "ise.gov/iseblog",
+)
+
+#: Server-side filters for discovery. Only page-like rows are kept; redirects (3xx),
+#: revisits (status ``-``) and archived 404s are kept on purpose, because selection
+#: accounts for every capture and redirects tie ``/node/N`` to its post.
+DEFAULT_FILTERS: tuple[str, ...] = (
+    "!mimetype:image/.*",
+    "!mimetype:text/css",
+    "!mimetype:(application|text)/(x-)?javascript",
+    "!statuscode:5..",
+)
+
+#: Rows per CDX answer. The live server caps one answer at 150,000 rows; smaller
+#: pages keep memory flat and make a resume key the normal case, not the exception.
+DEFAULT_LIMIT = 5000
+
+MATCH_TYPES = frozenset({"exact", "prefix", "host", "domain"})
+
+# 2011   20111006   20111006123456
+_TIMESTAMP = re.compile(r"^\d{1,14}$")
+# ["org,archive)/", "19970126045828", ...]  or  {"urlkey": ...}  (pywb NDJSON)
+_JSON_START = frozenset("[{")
+# pywb (and its CDXJ API) names three fields differently from the IA server.
+_FIELD_ALIASES = {"url": "original", "mime": "mimetype", "status": "statuscode"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CDXQuery:
+    """One CDX question: which URLs, which time window, which rows.
+
+    ``from_ts``/``to_ts`` are inclusive 1-14 digit prefixes (``"2011"`` up to
+    ``"20111231235959"``), as the server reads them.
+    """
+
+    url: str
+    match_type: str = "prefix"
+    from_ts: str | None = None
+    to_ts: str | None = None
+    limit: int = DEFAULT_LIMIT
+    filters: tuple[str, ...] = ()
+    collapse: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.url.strip():
+            raise ValueError("CDXQuery.url must not be empty")
+        if self.match_type not in MATCH_TYPES:
+            raise ValueError(f"unknown matchType {self.match_type!r}")
+        for name in ("from_ts", "to_ts"):
+            value = getattr(self, name)
+            if value is not None and not _TIMESTAMP.match(value):
+                raise ValueError(f"{name} must be 1-14 digits, not {value!r}")
+        if self.limit <= 0:
+            raise ValueError(f"limit must be > 0, not {self.limit}")
+
+
+@dataclass(frozen=True, slots=True)
+class CDXPage:
+    """One CDX answer: its captures, and the key to ask for the next page (or None
+    when the answer was complete)."""
+
+    captures: tuple[Capture, ...]
+    resume_key: str | None
+
+
+def cdx_endpoint(base_url: str) -> str:
+    """The CDX search URL for a Wayback installation.
+
+    ``base_url`` is ``WAYBACK_BASE_URL`` (``https://web.archive.org``), to which
+    :data:`CDX_PATH` is appended. A URL that already names an endpoint (its last path
+    segment is ``cdx``, as in ``http://host/cdx/search/cdx`` or pywb's
+    ``http://host/coll/cdx``) is used as it is.
+
+    >>> cdx_endpoint("https://web.archive.org/")
+    'https://web.archive.org/cdx/search/cdx'
+    """
+    base = base_url.strip().rstrip("/")
+    if urlsplit(base).path.rsplit("/", 1)[-1] == "cdx":
+        return base
+    return base + CDX_PATH
+
+
+def cdx_query_url(base_url: str, query: CDXQuery, resume_key: str | None = None) -> str:
+    """The GET URL for one page of ``query``.
+
+    Always ``output=json``, an explicit ``fl`` (:data:`CDX_FIELDS`) and
+    ``showResumeKey=true``; each filter is its own ``filter=`` param. ``resume_key`` is
+    the key exactly as :func:`parse_cdx_page` returned it: the server prints it already
+    percent-encoded, so it is decoded once here and encoded again, which gives back
+    the same bytes for a well-formed key and never double-encodes it.
+
+    >>> url = cdx_query_url("http://a.test", CDXQuery(url="ise.gov/blog",
+    ...     from_ts="2011", to_ts="2011", filters=("!statuscode:5..", "!mimetype:x")))
+    >>> url.split("&")  # doctest: +NORMALIZE_WHITESPACE
+    ['http://a.test/cdx/search/cdx?url=ise.gov/blog', 'matchType=prefix',
+     'from=2011', 'to=2011', 'filter=!statuscode:5..', 'filter=!mimetype:x',
+     'fl=urlkey,timestamp,original,mimetype,statuscode,digest,length',
+     'output=json', 'limit=5000', 'showResumeKey=true']
+    """
+    params: list[tuple[str, str]] = [
+        ("url", query.url),
+        ("matchType", query.match_type),
+    ]
+    if query.from_ts:
+        params.append(("from", query.from_ts))
+    if query.to_ts:
+        params.append(("to", query.to_ts))
+    params.extend(("filter", f) for f in query.filters)
+    if query.collapse:
+        params.append(("collapse", query.collapse))
+    params.extend(
+        [
+            ("fl", ",".join(CDX_FIELDS)),
+            ("output", "json"),
+            ("limit", str(query.limit)),
+            ("showResumeKey", "true"),
+        ]
+    )
+    url = f"{cdx_endpoint(base_url)}?{urlencode(params, safe=':/,!*')}"
+    if resume_key:
+        # Encoded as the Java server's URLEncoder printed it (only ``*-._`` kept).
+        url += "&resumeKey=" + quote_plus(unquote_plus(resume_key), safe="*")
+    return url
+
+
+def discovery_queries(
+    *,
+    prefixes: Sequence[str] = DEFAULT_PREFIXES,
+    from_year: int,
+    to_year: int,
+    window_years: int = 1,
+    filters: Sequence[str] = DEFAULT_FILTERS,
+    limit: int = DEFAULT_LIMIT,
+    collapse: str | None = None,
+) -> list[CDXQuery]:
+    """Prefix queries over ``prefixes``, one per prefix and date window.
+
+    Windows are ``window_years`` calendar years wide and cover ``from_year`` to
+    ``to_year`` inclusive; the last window is cut at ``to_year``. The list is ordered
+    by prefix, then time, so one prefix's captures arrive in index order.
+
+    >>> [(q.url, q.from_ts, q.to_ts) for q in discovery_queries(
+    ...     prefixes=["ise.gov/blog"], from_year=2010, to_year=2012, window_years=2)]
+    [('ise.gov/blog', '2010', '2011'), ('ise.gov/blog', '2012', '2012')]
+    """
+    if from_year > to_year:
+        raise ValueError(f"from_year {from_year} is after to_year {to_year}")
+    if window_years < 1:
+        raise ValueError(f"window_years must be >= 1, not {window_years}")
+    windows = [
+        (str(start), str(min(start + window_years - 1, to_year)))
+        for start in range(from_year, to_year + 1, window_years)
+    ]
+    return [
+        CDXQuery(
+            url=prefix,
+            match_type="prefix",
+            from_ts=start,
+            to_ts=end,
+            limit=limit,
+            filters=tuple(filters),
+            collapse=collapse,
+        )
+        for prefix in prefixes
+        for start, end in windows
+    ]
+
+
+def exact_query(url: str, *, limit: int = DEFAULT_LIMIT) -> CDXQuery:
+    """Every capture of one URL (any host/scheme spelling: the match is by SURT key).
+
+    For a post URL seen in a feed or listing but absent from the prefix results. No
+    filters: its redirects and errors are wanted for the accounting too. The fragment
+    is dropped (never part of a capture's URL).
+    """
+    return CDXQuery(url=url.split("#", 1)[0], match_type="exact", limit=limit)
+
+
+def parse_cdx_page(body: bytes, *, fields: Sequence[str] = CDX_FIELDS) -> CDXPage:
+    """Read one CDX answer into captures and a resume key.
+
+    Accepted forms: the JSON array (header row, rows, ``[]``, ``[key]``); pywb's
+    newline-delimited JSON objects; the plain-text form (space-separated rows in
+    ``fields`` order, a blank line, then the key); and an empty body (no captures).
+    Exact repeats of a row within the page are dropped (the live index holds some,
+    the README's own resume-key example shows one). ``length`` becomes an ``int``, or
+    None when the server prints ``-``.
+
+    Raises :class:`CDXError` for an HTML page (a proxy or the archive's error page
+    answering 200) or anything else that is not a capture index.
+    """
+    text = _decode(body).strip()
+    if not text:
+        return CDXPage(captures=(), resume_key=None)
+    if text.startswith("<"):
+        raise CDXError(f"CDX answer is an HTML/XML page, not an index: {text[:80]!r}")
+    if text[0] in _JSON_START:
+        if text[0] == "[":
+            rows, resume_key = _json_array_rows(text)
+        else:
+            rows, resume_key = _ndjson_rows(text), None
+    else:
+        rows, resume_key = _text_rows(text, fields)
+    return CDXPage(captures=_unique_captures(rows), resume_key=resume_key)
+
+
+def capture_from_row(row: dict[str, str]) -> Capture | None:
+    """One CDX row (field name -> value) as a :class:`Capture`, or None (logged) if it
+    lacks a usable timestamp or URL."""
+    timestamp = row.get("timestamp", "")
+    original = row.get("original", "")
+    if not _TIMESTAMP.match(timestamp) or not original:
+        logger.warning("Dropped malformed CDX row %(row)r", {"row": row})
+        return None
+    length = row.get("length", "")
+    return Capture(
+        timestamp=timestamp,
+        original=original,
+        urlkey=row.get("urlkey", ""),
+        mimetype=row.get("mimetype", ""),
+        status=row.get("statuscode", ""),
+        digest=row.get("digest", ""),
+        length=int(length) if length.isdigit() else None,
+    )
+
+
+def _decode(body: bytes) -> str:
+    if body[:2] == b"\x1f\x8b":  # a server that gzips whatever Accept-Encoding says
+        try:
+            body = gzip.decompress(body)
+        except (OSError, EOFError) as exc:
+            raise CDXError("CDX answer is truncated gzip") from exc
+    return body.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def _json_array_rows(text: str) -> tuple[list[dict[str, str]], str | None]:
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CDXError(f"CDX answer is not valid JSON: {text[:80]!r}") from exc
+    if not isinstance(data, list) or not all(isinstance(r, list) for r in data):
+        raise CDXError(f"CDX JSON is not a list of rows: {text[:80]!r}")
+    if not data:
+        return [], None
+    header = [_FIELD_ALIASES.get(str(h), str(h)) for h in data[0]]
+    if "timestamp" not in header or "original" not in header:
+        raise CDXError(f"CDX JSON header lacks timestamp/original: {data[0]!r}")
+    body_rows = data[1:]
+    resume_key = None
+    # [..., [], ["org%2Carchive%29%2F+19980109140106%21"]]
+    if len(body_rows) >= 2 and body_rows[-2] == [] and len(body_rows[-1]) == 1:
+        resume_key = str(body_rows[-1][0]) or None
+        body_rows = body_rows[:-2]
+    rows = []
+    for raw in body_rows:
+        if len(raw) != len(header):
+            logger.warning(
+                "Dropped CDX row of %(n)d fields: %(row)r", {"n": len(raw), "row": raw}
+            )
+            continue
+        rows.append(dict(zip(header, (str(v) for v in raw), strict=True)))
+    return rows, resume_key
+
+
+def _ndjson_rows(text: str) -> list[dict[str, str]]:
+    rows = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CDXError(f"CDX JSON line is not valid JSON: {line[:80]!r}") from exc
+        if not isinstance(obj, dict):
+            raise CDXError(f"CDX JSON line is not an object: {line[:80]!r}")
+        rows.append({_FIELD_ALIASES.get(k, k): str(v) for k, v in obj.items()})
+    return rows
+
+
+def _text_rows(
+    text: str, fields: Sequence[str]
+) -> tuple[list[dict[str, str]], str | None]:
+    lines = text.splitlines()
+    resume_key = None
+    # org,archive)/ 19980109140106 http://archive.org:80/ text/html 200 XAHD... 1402
+    # <blank>
+    # org%2Carchive%29%2F+19980109140106%21
+    if len(lines) >= 2 and not lines[-2].strip() and len(lines[-1].split()) == 1:
+        resume_key = lines[-1].strip()
+        lines = lines[:-2]
+    rows = []
+    for line in lines:
+        if not line.strip():
+            continue
+        values = line.split()
+        if len(values) != len(fields):
+            raise CDXError(f"CDX text row has {len(values)} fields: {line[:80]!r}")
+        rows.append(dict(zip(fields, values, strict=True)))
+    return rows, resume_key
+
+
+def _unique_captures(rows: list[dict[str, str]]) -> tuple[Capture, ...]:
+    seen: set[Capture] = set()
+    captures = []
+    for row in rows:
+        capture = capture_from_row(row)
+        if capture is None:
+            continue
+        if capture in seen:
+            logger.debug("Dropped repeated CDX row %(row)r", {"row": row})
+            continue
+        seen.add(capture)
+        captures.append(capture)
+    return tuple(captures)

@@ -1,0 +1,137 @@
+"""Posts in the 2010–2013 ``isegov`` Drupal 7 theme.
+
+A post page renders the node as ``<div id="node-N" class="node node-blog ...
+node-full">``: the byline and creation time in ``.submitted`` (RDFa
+``dc:date dc:created`` with an ISO ``content``), the body field, a separate
+"blog date" field (a day at midnight, *not* the creation time), the "Reference:"
+view, the free-tags field, then the ``.blog-nav`` prev/next links and ``#comments``.
+The sidebar's tag cloud and "Recent Posts" are not the post's.
+
+Selectors are relative to the node container unless they start with ``//``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from lxml.html import HtmlElement
+
+from ise_archive.dates import parse_date_text, parse_iso_datetime
+from ise_archive.extract.fields import (
+    PostFields,
+    clean_text,
+    detached_copy,
+    element_text,
+    first,
+    has_class,
+    read_images,
+    read_related,
+    read_tags,
+)
+from ise_archive.urls import canonical_site_url, node_id
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = "d7_2011"
+
+#: The full node, not a teaser, a comment or a node inside a print page.
+NODE = (
+    "//div[starts-with(@id, 'node-')][" + has_class("node") + "]"
+    "[not(" + has_class("node-teaser") + ")]"
+    "[not(ancestor::*[" + has_class("print-content") + "])]"
+    "[not(ancestor::*[@id='comments'])]"
+)
+PAGE_TITLE = "//h1[@id='page-title']"
+RDF_TITLE = ".//span[@property='dc:title']/@content"
+SUBMITTED = (
+    "./div[" + has_class("submitted") + "] | ./*/div[" + has_class("submitted") + "]"
+)
+CREATED = ".//*[contains(concat(' ', @property, ' '), ' dc:created ')]/@content"
+DC_DATE = ".//*[contains(concat(' ', @property, ' '), ' dc:date ')]/@content"
+AUTHOR = ".//a[" + has_class("username") + "]"
+BODY = (
+    ".//div[" + has_class("field-name-body") + "]//div[" + has_class("field-item") + "]"
+)
+BLOG_DATE = (
+    ".//div[" + has_class("field-name-field-blog-date") + "]//*[@content]/@content"
+)
+REFERENCES = (
+    ".//div[" + has_class("view-iseblog-reference") + "]"
+    "//*[" + has_class("views-field-title") + "]//a"
+)
+TAGS = (
+    ".//div[" + has_class("field-name-taxonomy-vocabulary-2") + "]//a"
+    " | .//div[" + has_class("field-name-field-tags") + "]//a"
+)
+SHORTLINK = "//link[@rel='shortlink']/@href"
+CANONICAL = "//link[@rel='canonical']/@href"
+
+
+def matches(doc: HtmlElement) -> bool:
+    """True for a page whose main content is a full ``isegov`` blog node."""
+    node = first(doc.xpath(NODE))
+    return node is not None and node.xpath(SUBMITTED) != []
+
+
+def extract_fields(doc: HtmlElement, base_url: str) -> PostFields | None:
+    """The post on a 2011-theme page, or None if the node is not a blog post."""
+    node = first(doc.xpath(NODE))
+    if node is None:
+        return None
+    body = first(node.xpath(BODY))
+    title = first(node.xpath(RDF_TITLE)) or element_text(first(doc.xpath(PAGE_TITLE)))
+    if body is None or not clean_text(title):
+        return None
+    submitted = first(node.xpath(SUBMITTED))
+    author = first(submitted.xpath(AUTHOR)) if submitted is not None else None
+    return PostFields(
+        title=clean_text(title),
+        author=element_text(author),
+        author_url=canonical_site_url(author.get("href", ""))
+        if author is not None
+        else "",
+        published=_published(node, submitted),
+        tags=read_tags(node.xpath(TAGS)),
+        related=read_related(node.xpath(REFERENCES)),
+        images=read_images(body),
+        body=detached_copy(body),
+        nid=_nid(doc, node),
+        canonical_url=first(doc.xpath(CANONICAL)),
+        template=TEMPLATE,
+    )
+
+
+def _published(
+    node: HtmlElement, submitted: HtmlElement | None
+) -> datetime | date | None:
+    """Creation time from the byline's RDFa; the blog-date field only as fallback.
+
+    The ``field-blog-date`` value is the day at midnight: using it would lose the
+    time, so it comes after the byline (and its visible text) are exhausted.
+    """
+    if submitted is not None:
+        for selector in (CREATED, DC_DATE):
+            value = parse_iso_datetime(first(submitted.xpath(selector)))
+            if value is not None:
+                return value
+        text_date = parse_date_text(_date_phrase(element_text(submitted)))
+        if text_date is not None:
+            return text_date
+    blog_date = parse_iso_datetime(first(node.xpath(BLOG_DATE)))
+    # the field holds a day (stored as midnight): no time is stated
+    return blog_date.date() if isinstance(blog_date, datetime) else blog_date
+
+
+def _date_phrase(byline: str) -> str:
+    """``Posted by X on Tuesday, October 04, 2011`` -> ``Tuesday, October 04, 2011``."""
+    _, separator, tail = byline.rpartition(" on ")
+    return tail if separator else ""
+
+
+def _nid(doc: HtmlElement, node: HtmlElement) -> int | None:
+    shortlink = first(doc.xpath(SHORTLINK))
+    if shortlink and node_id(shortlink) is not None:
+        return node_id(shortlink)
+    suffix = (node.get("id") or "").removeprefix("node-")
+    return int(suffix) if suffix.isdigit() else None

@@ -1,0 +1,121 @@
+"""Posts in the 2013–2016 ``ise_zen`` Drupal 7 theme (the 2014 redesign).
+
+The node is an ``<article class="node-N node node-blog ... view-mode-full">``. Its
+``<header>`` holds the byline (``.byline``, the Drupal account) and the creation time
+(``.date-display-single`` with RDFa ``dc:date dc:created`` and an ISO ``content``).
+After the body field come the free-tags field (``field-name-field-tags``), the
+AddThis share buttons and the print link; the prev/next pager sits after the
+article. The "Related Posts" list is a sidebar block
+(``#block-views-related-posts-block``); the sidebar's "Popular Tags" and "Recent
+Blog Posts" are not the post's.
+
+Selectors are relative to the article unless they start with ``//``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from lxml.html import HtmlElement
+
+from ise_archive.dates import parse_date_text, parse_iso_datetime
+from ise_archive.extract.fields import (
+    PostFields,
+    clean_text,
+    detached_copy,
+    element_text,
+    first,
+    has_class,
+    read_images,
+    read_related,
+    read_tags,
+)
+from ise_archive.urls import canonical_site_url, node_id
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = "d7_2014"
+
+#: The full node: not a teaser, a comment, or a node inside a print page.
+NODE = (
+    "//article[" + has_class("node") + "]"
+    "[not("
+    + has_class("node-teaser")
+    + ")][not("
+    + has_class("view-mode-teaser")
+    + ")]"
+    "[not(ancestor::*[" + has_class("print-content") + "])]"
+)
+PAGE_TITLE = "//h1[@id='page-title']"
+RDF_TITLE = ".//span[@property='dc:title']/@content"
+HEADER = "./header"
+BYLINE_AUTHOR = ".//*[" + has_class("byline") + "]//a[" + has_class("username") + "]"
+CREATED = ".//*[contains(concat(' ', @property, ' '), ' dc:created ')]/@content"
+DC_DATE = ".//*[contains(concat(' ', @property, ' '), ' dc:date ')]/@content"
+DATE_TEXT = ".//*[" + has_class("date-display-single") + "]"
+BODY = (
+    ".//div[" + has_class("field-name-body") + "]//div[" + has_class("field-item") + "]"
+)
+TAGS = ".//div[" + has_class("field-name-field-tags") + "]//a"
+RELATED = (
+    "//div[@id='block-views-related-posts-block']//*["
+    + has_class("views-field-title")
+    + "]//a"
+)
+SHORTLINK = "//link[@rel='shortlink']/@href"
+CANONICAL = "//link[@rel='canonical']/@href"
+NODE_CLASS_PREFIX = "node-"
+
+
+def matches(doc: HtmlElement) -> bool:
+    """True for a page whose main content is a full ``ise_zen`` article node."""
+    return first(doc.xpath(NODE)) is not None
+
+
+def extract_fields(doc: HtmlElement, base_url: str) -> PostFields | None:
+    """The post on a 2014-theme page, or None if there is no blog article."""
+    node = first(doc.xpath(NODE))
+    if node is None:
+        return None
+    body = first(node.xpath(BODY))
+    title = first(node.xpath(RDF_TITLE)) or element_text(first(doc.xpath(PAGE_TITLE)))
+    if body is None or not clean_text(title):
+        return None
+    header = first(node.xpath(HEADER))
+    scope = header if header is not None else node
+    author = first(scope.xpath(BYLINE_AUTHOR))
+    return PostFields(
+        title=clean_text(title),
+        author=element_text(author),
+        author_url=canonical_site_url(author.get("href", ""))
+        if author is not None
+        else "",
+        published=_published(scope),
+        tags=read_tags(node.xpath(TAGS)),
+        related=read_related(doc.xpath(RELATED)),
+        images=read_images(body),
+        body=detached_copy(body),
+        nid=_nid(doc, node),
+        canonical_url=first(doc.xpath(CANONICAL)),
+        template=TEMPLATE,
+    )
+
+
+def _published(scope: HtmlElement) -> datetime | date | None:
+    for selector in (CREATED, DC_DATE):
+        value = parse_iso_datetime(first(scope.xpath(selector)))
+        if value is not None:
+            return value
+    return parse_date_text(element_text(first(scope.xpath(DATE_TEXT))))
+
+
+def _nid(doc: HtmlElement, node: HtmlElement) -> int | None:
+    shortlink = first(doc.xpath(SHORTLINK))
+    if shortlink and node_id(shortlink) is not None:
+        return node_id(shortlink)
+    for css_class in (node.get("class") or "").split():
+        suffix = css_class.removeprefix(NODE_CLASS_PREFIX)
+        if suffix != css_class and suffix.isdigit():
+            return int(suffix)
+    return None

@@ -1,0 +1,237 @@
+"""Pages that are not blog posts: what they are, and which posts they lead to.
+
+The page decides, not its URL: a ``/blog/<author>/<slug>`` capture can be a
+"Page not found" served with status 200 (a soft 404), and a ``/node/<nid>`` capture
+can be a post. Drupal says what it rendered in the ``<body>`` classes
+(``page-node node-type-blog``, ``page-blog``, ``page-taxonomy-term``, ``page-user``,
+``front``); Apache and the Wayback Machine have their own recognizable pages.
+
+Listing, tag and user pages and the RSS feed carry links to posts; the crawler
+follows :func:`listing_post_urls` / :func:`feed_post_urls` and the pager's
+:func:`next_page_url` without parsing the page again.
+
+This module classifies and reads links; it does not build posts.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from ise_archive.extract.fields import clean_text, element_text, first, has_class
+from ise_archive.urls import canonical_post_url, canonical_site_url, unwrap_archive_url
+
+logger = logging.getLogger(__name__)
+
+# Drupal body classes -> kind. "front" wins over "page-node" (the front page is a node).
+BODY_CLASS_KINDS: tuple[tuple[str, str, str], ...] = (
+    ("front", "other", "not-a-post:front-page"),
+    ("page-taxonomy-term", "tag", "not-a-post:tag-page"),
+    ("page-taxonomy", "tag", "not-a-post:tag-page"),
+    ("page-user", "user", "not-a-post:user-page"),
+    ("page-blog", "listing", "not-a-post:listing"),
+    ("page-archive", "listing", "not-a-post:listing"),
+    ("page-search", "other", "not-a-post:search-page"),
+)
+BODY_CLASSES = "//body/@class"
+PAGE_TITLE = "//h1[@id='page-title']"
+#: The class of the node a print-module page prints (``node node-blog ...``).
+PRINTED_NODE_CLASSES = (
+    "//div[" + has_class("print-content") + "]//*[" + has_class("node") + "][1]/@class"
+)
+#: ``node-*`` classes that say something other than the node's type.
+NODE_STATE_CLASSES = frozenset(
+    {"node-promoted", "node-sticky", "node-unpublished", "node-full", "node-teaser"}
+)
+HTML_TITLE = "//title"
+#: Titles Drupal gives its error pages.
+NOT_FOUND_TITLES = ("page not found",)
+ACCESS_DENIED_TITLES = ("access denied",)
+
+# Wayback Machine's own pages: "Hrm. The Wayback Machine has not archived that URL."
+WAYBACK_TITLE_HINTS = ("wayback machine", "internet archive")
+WAYBACK_ERRORS: tuple[tuple[str, str, str], ...] = (
+    ("has not archived that url", "not_found", "archive-error:not-archived"),
+    ("doesn't have that page archived", "not_found", "archive-error:not-archived"),
+    ("excluded from the wayback machine", "not_found", "archive-error:excluded"),
+    ("got an http 30", "other", "archive-error:redirect"),
+    ("this page is not available", "not_found", "archive-error:unavailable"),
+    ("snapshot cannot be displayed", "not_found", "archive-error:unavailable"),
+)
+# Apache's "301 Moved Permanently ... The document has moved <a href=...>here</a>."
+REDIRECT_TEXT = ("has moved", "moved permanently", "found")
+
+#: Where the main content of a Drupal page is (sidebars are outside it).
+MAIN_CONTENT = (
+    "//*[@id='block-system-main']",
+    "//*[@id='content']",
+    "//*[@role='main']",
+    "//main",
+)
+PAGER_NEXT = (
+    "//li[" + has_class("pager-next") + "]//a/@href",
+    "//a[@rel='next']/@href",
+    "//link[@rel='next']/@href",
+)
+
+# RSS 2.0 <item><link>, RSS 1.0 <item rdf:about>, Atom <entry><link href>.
+FEED_ROOTS = ("rss", "feed", "RDF")
+FEED_ITEM_LINKS = (
+    "//*[local-name()='item']/*[local-name()='link']/text()",
+    "//*[local-name()='item']/@*[local-name()='about']",
+    "//*[local-name()='entry']/*[local-name()='link']"
+    "[not(@rel) or @rel='alternate']/@href",
+)
+FEED_SELF_LINKS = (
+    "/*/*[local-name()='channel']/*[local-name()='link'][@rel='self']/@href",
+    "/*/*[local-name()='link'][@rel='self']/@href",
+    "/*/*[local-name()='channel']/*[local-name()='link'][not(@*)]/text()",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PageClass:
+    """What a non-post page is: a :data:`~ise_archive.records.PageKind` and why."""
+
+    kind: str
+    reason: str
+
+
+def classify_page(doc: HtmlElement) -> PageClass | None:
+    """What ``doc`` is when it is clearly not a post; None when it may be one."""
+    title = clean_text(doc.xpath("string(" + HTML_TITLE + ")"))
+    lowered_title = title.lower()
+    if any(hint in lowered_title for hint in WAYBACK_TITLE_HINTS):
+        found = _wayback_error(doc)
+        if found is not None:
+            return found
+    page_title = element_text(first(doc.xpath(PAGE_TITLE))).lower()
+    for candidate in (page_title, lowered_title.partition(" | ")[0]):
+        if candidate in NOT_FOUND_TITLES:
+            return PageClass("not_found", "not-a-post:soft-404")
+        if candidate in ACCESS_DENIED_TITLES:
+            return PageClass("other", "not-a-post:access-denied")
+    if _is_server_redirect(doc, lowered_title):
+        return PageClass("other", "not-a-post:redirect")
+    printed_node = first(doc.xpath(PRINTED_NODE_CLASSES))
+    if printed_node is not None and "node" in printed_node.split():
+        printed_type = next(
+            (
+                c
+                for c in printed_node.split()
+                if c.startswith("node-")
+                and not c[5:6].isdigit()
+                and c not in NODE_STATE_CLASSES
+            ),
+            None,
+        )
+        if printed_type not in (None, "node-blog"):
+            return PageClass("other", "not-a-post:print-" + printed_type)
+    classes = set((first(doc.xpath(BODY_CLASSES)) or "").split())
+    for css_class, kind, reason in BODY_CLASS_KINDS:
+        if css_class in classes:
+            return PageClass(kind, reason)
+    for css_class in classes:
+        if css_class.startswith("node-type-") and css_class != "node-type-blog":
+            return PageClass("other", "not-a-post:" + css_class)
+    return None
+
+
+def listing_post_urls(doc: HtmlElement) -> list[str]:
+    """Canonical URLs of the posts a page's main content links to, in order.
+
+    Sidebars ("Recent Posts", tag clouds) are not read: a listing's own posts are
+    in the main content block. ``doc`` must have absolute links (see
+    :func:`ise_archive.extract.replay.restore_links`).
+    """
+    container = None
+    for selector in MAIN_CONTENT:
+        container = first(doc.xpath(selector))
+        if container is not None:
+            break
+    if container is None:
+        container = doc
+    urls: list[str] = []
+    seen: set[str] = set()
+    for href in container.xpath(".//a/@href"):
+        url = canonical_post_url(href)
+        if url and url not in seen:
+            seen.add(url)
+            urls.append(url)
+    return urls
+
+
+def next_page_url(doc: HtmlElement) -> str | None:
+    """The pager's next page (``http://www.ise.gov/blog?page=2``), if any."""
+    for selector in PAGER_NEXT:
+        href = first(doc.xpath(selector))
+        if href:
+            return canonical_site_url(href)
+    return None
+
+
+def redirect_target(doc: HtmlElement) -> str | None:
+    """The canonical post URL a server or archive redirect page points to, if any."""
+    for href in doc.xpath("//body//a/@href"):
+        url = canonical_post_url(href)
+        if url:
+            return url
+    return None
+
+
+def parse_feed(text: str) -> etree._Element | None:
+    """The root of an RSS/Atom document, or None when ``text`` is not a feed."""
+    parser = etree.XMLParser(
+        recover=True, resolve_entities=False, no_network=True, huge_tree=False
+    )
+    data = text.encode("utf-8")
+    if data.lstrip().startswith(b"<?xml"):
+        data = data[data.index(b"?>") + 2 :]
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
+        return None
+    if root is None or etree.QName(root).localname not in FEED_ROOTS:
+        return None
+    return root
+
+
+def feed_url(root: etree._Element) -> str | None:
+    """The feed's own address (``atom:link rel="self"``, else the channel link)."""
+    for selector in FEED_SELF_LINKS:
+        value = first(root.xpath(selector))
+        if value and str(value).strip():
+            return unwrap_archive_url(str(value).strip())
+    return None
+
+
+def feed_post_urls(root: etree._Element) -> list[str]:
+    """Canonical post URLs of a feed's items, in feed order, distinct."""
+    urls: list[str] = []
+    seen: set[str] = set()
+    for selector in FEED_ITEM_LINKS:
+        for value in root.xpath(selector):
+            url = canonical_post_url(str(value).strip())
+            if url and url not in seen:
+                seen.add(url)
+                urls.append(url)
+    return urls
+
+
+def _wayback_error(doc: HtmlElement) -> PageClass | None:
+    text = clean_text(" ".join(doc.xpath("//body//text()"))).lower()
+    for phrase, kind, reason in WAYBACK_ERRORS:
+        if phrase in text:
+            return PageClass(kind, reason)
+    return None
+
+
+def _is_server_redirect(doc: HtmlElement, lowered_title: str) -> bool:
+    """Apache's "301 Moved Permanently" page (the archive stores its body)."""
+    if not lowered_title[:3].isdigit() or not lowered_title.startswith(("30",)):
+        return False
+    heading = element_text(first(doc.xpath("//h1"))).lower()
+    return any(text in heading or text in lowered_title for text in REDIRECT_TEXT)

@@ -1,0 +1,618 @@
+"""Which captures to fetch: grouping captures by post, and one decision per capture.
+
+The CDX index lists every capture of every URL form a post was crawled under. This
+module decides, without I/O, which few of them are worth a replay request and gives
+every other capture its final word (duplicate or skip, with a reason), so that the
+crawl can account for each capture exactly once.
+
+It is called again and again as fetch outcomes arrive: the caller passes what it
+knows (``outcomes``: capture key -> outcome reached) and gets decisions for the
+captures that have none yet. Nothing here keeps state between calls. See
+``docs/discovery.md`` for the policy in prose.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from ise_archive.records import Capture
+from ise_archive.urls import (
+    canonical_post_url,
+    canonical_site_url,
+    classify_url,
+    node_id,
+)
+
+logger = logging.getLogger(__name__)
+
+Action = Literal["fetch", "duplicate", "skip"]
+
+#: Outcomes that selection itself hands out without fetching. A capture holding one
+#: of these was *decided*, not tried; every other ``skip:``/``failed:`` outcome of a
+#: fetched capture means the fetch did not give a post (``skip:not-a-post:soft-404``,
+#: ``failed:truncated``) and the next candidate is tried.
+SELECTION_SKIPS: tuple[str, ...] = (
+    "skip:superseded",
+    "skip:revisit",
+    "skip:attempts-exhausted",
+    "skip:same-digest-as:",
+    "skip:redirect-variant",
+)
+
+# Mimetype prefixes that are never a page (the CDX filters drop most of them already).
+_NOT_PAGE_MIMETYPES = ("image/", "audio/", "video/", "font/", "text/css")
+_NOT_PAGE_SUBSTRINGS = ("javascript", "pdf", "octet-stream", "zip")
+_POST_KINDS = frozenset({"post", "print", "node"})
+_DISCOVERY_KINDS = frozenset({"listing", "feed"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SelectionPolicy:
+    """What the crawl wants: the newest version of each post, or every version.
+
+    ``from_ts``/``to_ts`` are inclusive 1-14 digit prefixes (spider arguments
+    ``-a from=2011 -a to=2013``); ``url_prefix`` keeps only posts whose canonical URL
+    starts with it (``-a prefix=http://www.ise.gov/blog/kshemendra-paul``; host,
+    scheme and case do not matter). ``max_attempts`` bounds how many captures of one
+    post are tried under ``latest`` before it is reported as lost.
+    """
+
+    versions: Literal["latest", "all"] = "latest"
+    from_ts: str | None = None
+    to_ts: str | None = None
+    url_prefix: str | None = None
+    max_attempts: int = 3
+
+    def __post_init__(self) -> None:
+        if self.versions not in ("latest", "all"):
+            raise ValueError(
+                f"versions must be 'latest' or 'all', not {self.versions!r}"
+            )
+        for name in ("from_ts", "to_ts"):
+            value = getattr(self, name)
+            if value is not None and not (value.isdigit() and 1 <= len(value) <= 14):
+                raise ValueError(f"{name} must be 1-14 digits, not {value!r}")
+        if self.max_attempts < 1:
+            raise ValueError(f"max_attempts must be >= 1, not {self.max_attempts}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decision:
+    """What to do with one capture, and why (a short machine-readable slug)."""
+
+    capture: Capture
+    action: Action
+    reason: str
+
+
+def capture_key(capture: Capture) -> str:
+    """A capture's stable unique id, as the outcome maps are keyed.
+
+    >>> capture_key(Capture(timestamp="20111006123456", original="http://ise.gov/"))
+    '20111006123456 http://ise.gov/'
+    """
+    return f"{capture.timestamp} {capture.original}"
+
+
+def capture_identity(capture: Capture) -> str | None:
+    """The group a capture belongs to.
+
+    * post pages, their print copies and host/scheme/port variants (including the
+      301s between them): the canonical post URL;
+    * ``/node/N`` and ``/print/node/N``: ``node:N`` (the caller merges the group into
+      its post once a fetched page or redirect reveals the alias);
+    * listing and feed pages: their canonical URL, the query kept (``?page=2`` is a
+      different page);
+    * anything else (tags, users, the front page, assets): None.
+
+    >>> capture_identity(Capture(timestamp="2015",
+    ...     original="https://ise.gov:80/print/blog/Tamara-Wells/niem-30?"))
+    'http://www.ise.gov/blog/tamara-wells/niem-30'
+    >>> capture_identity(Capture(timestamp="2013", original="http://ise.gov/node/1643"))
+    'node:1643'
+    """
+    kind = classify_url(capture.original)
+    if kind in ("post", "print"):
+        return canonical_post_url(capture.original)
+    if kind == "node":
+        nid = node_id(capture.original)
+        return f"node:{nid}" if nid is not None else None
+    if kind in _DISCOVERY_KINDS:
+        return _page_url(capture.original)
+    return None
+
+
+def plan_group(
+    captures: Sequence[Capture],
+    outcomes: Mapping[str, str],
+    policy: SelectionPolicy,
+) -> list[Decision]:
+    """Decisions for the captures of one post that have no outcome yet.
+
+    ``captures`` are all captures of ONE identity (see :func:`capture_identity`;
+    after an alias is learnt, a post's group plus its ``node:N`` group). ``outcomes``
+    maps :func:`capture_key` to what was reached: ``"record"``, ``"duplicate"``,
+    ``"skip:<reason>"``, ``"failed:<reason>"`` or ``"fetching"``.
+
+    Each capture is first judged alone: not a post URL (``skip:not-a-post:<kind>``),
+    outside ``url_prefix`` (``skip:out-of-prefix``) or the date range
+    (``skip:out-of-range``), an error status (``skip:error-status:N``), not a page
+    (``skip:not-html``), a redirect (``skip:redirect-variant`` when the group has
+    pages) or a revisit. These decisions are given at once. The rest are pooled by
+    digest into *payloads*; a revisit joins the payload it revisits (same digest),
+    or is ``skip:revisit`` if that payload is not in the group. A payload's age is its
+    newest capture (a revisit counts), and it is fetched through its newest
+    non-revisit capture.
+
+    ``latest`` (default): try payloads one at a time, newest full page first
+    (``newest-full-page``), then the next newest (``fallback:older-full-page``), then
+    the newest print copy (``fallback:print``), at most ``max_attempts`` in all.
+    While one is ``fetching`` nothing that depends on it is decided. A payload that
+    ends ``record`` (or ``duplicate``) settles the group: its other captures become
+    ``duplicate-of:<key>``, other payloads ``skip:superseded`` (revisits
+    ``skip:revisit``). A payload that ends ``failed:*`` or with a page skip moves on
+    to the next; its other captures become ``skip:same-digest-as:<key>`` (the same
+    bytes would fail the same way). When the attempts run out the rest become
+    ``skip:attempts-exhausted``.
+
+    ``all``: every full-page payload is fetched at once (``distinct-version``, the
+    newest one ``newest-full-page``); print copies only as a fallback when none of
+    them gives a record. Under both policies no two captures with the same digest are
+    ever fetched.
+
+    A group with no pages but redirects (``/node/N`` shortlinks, renamed URLs)
+    fetches its newest redirect (``redirect:resolve-node`` or ``redirect:resolve``)
+    so the caller can learn where it leads; any final outcome but ``failed:*``
+    or ``skip:error-status:*`` settles it and the other redirects become
+    ``skip:redirect-variant``.
+
+    Outcomes listed in :data:`SELECTION_SKIPS` are read as decided-not-fetched. The
+    result is sorted by timestamp then URL; once every ``fetch`` has an outcome,
+    repeated calls give every capture exactly one final decision. O(n log n).
+    """
+    ordered = _unique_sorted(captures)
+    in_prefix = _group_in_prefix(ordered, policy.url_prefix)
+    verdicts = {
+        capture_key(c): _verdict(c, policy, in_prefix=in_prefix) for c in ordered
+    }
+    pool = _Pool.build(ordered, verdicts, lenient=False)
+    redirects = _Pool.build(ordered, verdicts, lenient=True, kinds=("redirect",))
+    has_pages = bool(pool.units)
+    if has_pages:
+        fetches, settled = _plan_pages(pool, outcomes, policy)
+        static_redirect = "skip:redirect-variant"
+        active = pool
+    else:
+        fetches, settled = _walk(
+            redirects.by_recency(), outcomes, policy.max_attempts, _redirect_reason
+        )
+        static_redirect = None
+        active = redirects
+    return _finish(
+        ordered, verdicts, active, outcomes, fetches, settled, static_redirect
+    )
+
+
+def plan_discovery_pages(
+    captures: Sequence[Capture],
+    outcomes: Mapping[str, str],
+    *,
+    max_attempts: int = 3,
+) -> list[Decision]:
+    """Decisions for listing and feed captures: the newest good one of each page.
+
+    Captures are grouped by :func:`capture_identity` (so ``/blog?page=1`` and
+    ``/blog?page=2`` are distinct pages, ``http``/``https``/``:80`` spellings are
+    not). Per page the newest status-200 non-revisit payload is fetched
+    (``discovery:newest``); if that fetch ends ``failed:*`` the next newest is tried
+    (``discovery:fallback``), up to ``max_attempts``. Any other outcome of the fetch
+    (a listing page normally ends as ``skip:not-a-post:listing`` carrying the links
+    it found) settles the page: same-digest captures become ``duplicate-of:<key>``,
+    the rest ``skip:superseded``, redirects ``skip:redirect-variant``, errors
+    ``skip:error-status:N``. Captures that are not listings or feeds are ignored.
+    """
+    groups: dict[str, list[Capture]] = {}
+    for capture in _unique_sorted(captures):
+        if classify_url(capture.original) not in _DISCOVERY_KINDS:
+            continue
+        identity = capture_identity(capture)
+        if identity is not None:
+            groups.setdefault(identity, []).append(capture)
+    decisions: list[Decision] = []
+    for members in groups.values():
+        verdicts = {capture_key(c): _discovery_verdict(c) for c in members}
+        pool = _Pool.build(members, verdicts, lenient=True, kinds=("page",))
+        fetches, settled = _walk(
+            pool.by_recency(), outcomes, max_attempts, _discovery_reason
+        )
+        decisions.extend(
+            _finish(
+                members,
+                verdicts,
+                pool,
+                outcomes,
+                fetches,
+                settled,
+                "skip:redirect-variant",
+            )
+        )
+    decisions.sort(key=lambda d: (d.capture.timestamp, d.capture.original))
+    return decisions
+
+
+# -- judging single captures -------------------------------------------------------
+
+
+def _verdict(capture: Capture, policy: SelectionPolicy, *, in_prefix: bool) -> str:
+    """``full``/``print``/``redirect``/``revisit``, or a final ``skip:`` reason."""
+    kind = classify_url(capture.original)
+    if kind not in _POST_KINDS:
+        return f"skip:not-a-post:{kind}"
+    if not in_prefix:
+        return "skip:out-of-prefix"
+    if not _in_range(capture.timestamp, policy.from_ts, policy.to_ts):
+        return "skip:out-of-range"
+    if capture.is_revisit:
+        return "revisit"
+    if capture.is_redirect:
+        return "redirect"
+    if capture.status != "200":
+        return f"skip:error-status:{capture.status or 'unknown'}"
+    if not _is_page_mimetype(capture.mimetype):
+        return "skip:not-html"
+    return "print" if _is_print(capture.original) else "full"
+
+
+def _discovery_verdict(capture: Capture) -> str:
+    if capture.is_revisit:
+        return "revisit"
+    if capture.is_redirect:
+        return "redirect"
+    if capture.status != "200":
+        return f"skip:error-status:{capture.status or 'unknown'}"
+    if not _is_page_mimetype(capture.mimetype):
+        return "skip:not-html"
+    return "page"
+
+
+def _in_range(timestamp: str, from_ts: str | None, to_ts: str | None) -> bool:
+    # Inclusive prefixes, as the CDX server reads from=/to=: to=2013 ends 20131231...
+    if from_ts and timestamp[: len(from_ts)] < from_ts:
+        return False
+    return not (to_ts and timestamp[: len(to_ts)] > to_ts)
+
+
+def _is_page_mimetype(mimetype: str) -> bool:
+    # "unk" and "" are kept: the index does not always know, the page object will.
+    lowered = mimetype.lower()
+    return not (
+        lowered.startswith(_NOT_PAGE_MIMETYPES)
+        or any(s in lowered for s in _NOT_PAGE_SUBSTRINGS)
+    )
+
+
+def _is_print(url: str) -> bool:
+    return urlsplit(url).path.lower().startswith("/print/")
+
+
+def _group_in_prefix(captures: Sequence[Capture], prefix: str | None) -> bool:
+    """Whether the group's post falls under ``prefix``; True when it cannot be told
+    yet (a ``node:N`` group must be resolved before its post URL is known)."""
+    if not prefix:
+        return True
+    for capture in captures:
+        post_url = canonical_post_url(capture.original)
+        if post_url is not None:
+            return post_url.lower().startswith(_prefix_url(prefix))
+    return True
+
+
+def _prefix_url(prefix: str) -> str:
+    if "://" not in prefix:
+        prefix = "http://" + prefix.lstrip("/")
+    return canonical_site_url(prefix).lower()
+
+
+def _page_url(url: str) -> str:
+    """Canonical URL of a listing/feed page: Drupal paths are case-insensitive and a
+    trailing slash or empty ``?`` names the same page."""
+    parts = urlsplit(canonical_site_url(url))
+    path = parts.path.lower().rstrip("/") or "/"
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+
+def _unique_sorted(captures: Sequence[Capture]) -> list[Capture]:
+    unique: dict[str, Capture] = {}
+    for capture in captures:
+        unique.setdefault(capture_key(capture), capture)
+    return sorted(unique.values(), key=lambda c: (c.timestamp, c.original))
+
+
+# -- payloads ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Unit:
+    """One payload: the captures of a group that share a digest (revisits included).
+
+    ``lenient`` units (redirects, listings) are settled by any final outcome but a
+    failure; page units only by ``record``/``duplicate``.
+    """
+
+    kind: str
+    lenient: bool
+    members: list[Capture] = field(default_factory=list)
+    #: Non-revisit members in fetch preference: the unit's kind first, then newest.
+    fetchable: list[Capture] = field(default_factory=list)
+
+    @property
+    def recency(self) -> tuple[str, str]:
+        newest = self.members[-1]
+        return newest.timestamp, newest.original
+
+    def candidate(self, outcomes: Mapping[str, str]) -> Capture | None:
+        """The capture to fetch: the newest undecided non-revisit member (a full page
+        before a print copy of the same bytes)."""
+        for capture in self.fetchable:
+            if capture_key(capture) not in outcomes:
+                return capture
+        return None
+
+    def state(self, outcomes: Mapping[str, str]) -> str:
+        """``good``, ``inflight``, ``bad`` or ``untried``."""
+        seen = {outcomes.get(capture_key(c)) for c in self.members}
+        seen.discard(None)
+        decided = {o for o in seen if o and not o.startswith(SELECTION_SKIPS)}
+        if decided & {"record", "duplicate"}:
+            return "good"
+        if "fetching" in decided:
+            return "inflight"
+        # A replay that came back with an error status is a failed fetch, even for
+        # the lenient units a page skip settles.
+        if any(o.startswith(("failed:", "skip:error-status:")) for o in decided):
+            return "bad"
+        if decided:  # skip:<page reason> after a fetch
+            return "good" if self.lenient else "bad"
+        return "untried"
+
+    def witness(self, outcomes: Mapping[str, str], state: str) -> Capture:
+        """The member whose fetch gave the unit its state (newest first, a record
+        preferred), for ``duplicate-of:``/``skip:same-digest-as:`` reasons."""
+        ranked = sorted(
+            (c for c in self.members if capture_key(c) in outcomes),
+            key=lambda c: (outcomes[capture_key(c)] == "record", c.timestamp),
+        )
+        for capture in reversed(ranked):
+            outcome = outcomes[capture_key(capture)]
+            if not outcome.startswith(SELECTION_SKIPS) and outcome != "fetching":
+                return capture
+        logger.error("Unit in state %(state)s has no fetched member", {"state": state})
+        return self.members[-1]
+
+
+@dataclass(slots=True)
+class _Pool:
+    units: dict[str, _Unit]
+    unit_of: dict[str, _Unit]
+
+    @classmethod
+    def build(
+        cls,
+        ordered: Sequence[Capture],
+        verdicts: Mapping[str, str],
+        *,
+        lenient: bool,
+        kinds: tuple[str, ...] = ("full", "print"),
+    ) -> _Pool:
+        units: dict[str, _Unit] = {}
+        unit_of: dict[str, _Unit] = {}
+        revisits = []
+        for capture in ordered:
+            key = capture_key(capture)
+            verdict = verdicts.get(key, "")
+            if verdict == "revisit":
+                revisits.append(capture)
+            elif verdict in kinds:
+                # One payload is one unit, whatever URL form or kind carried it.
+                unit = units.setdefault(
+                    capture.digest or key, _Unit(kind=verdict, lenient=lenient)
+                )
+                if kinds.index(verdict) < kinds.index(unit.kind):
+                    unit.kind = verdict
+                unit.members.append(capture)
+                unit_of[key] = unit
+        for capture in revisits:
+            unit = units.get(capture.digest) if capture.digest else None
+            if unit is not None:
+                unit.members.append(capture)
+                unit_of[capture_key(capture)] = unit
+        for unit in units.values():
+            unit.members.sort(key=lambda c: (c.timestamp, c.original))
+            unit.fetchable = sorted(
+                (c for c in unit.members if not c.is_revisit),
+                key=lambda c: (
+                    verdicts[capture_key(c)] == unit.kind,
+                    c.timestamp,
+                    c.original,
+                ),
+                reverse=True,
+            )
+        return cls(units=units, unit_of=unit_of)
+
+    def by_recency(self, kind: str | None = None) -> list[_Unit]:
+        chosen = [u for u in self.units.values() if kind is None or u.kind == kind]
+        return sorted(chosen, key=lambda u: u.recency, reverse=True)
+
+
+# -- planning ----------------------------------------------------------------------
+
+
+def _plan_pages(
+    pool: _Pool, outcomes: Mapping[str, str], policy: SelectionPolicy
+) -> tuple[list[Decision], bool]:
+    fulls = pool.by_recency("full")
+    prints = pool.by_recency("print")
+    newest = fulls[0] if fulls else None
+
+    def reason(unit: _Unit, _position: int) -> str:
+        if unit.kind == "print":
+            return "fallback:print"
+        return "newest-full-page" if unit is newest else "fallback:older-full-page"
+
+    if policy.versions == "latest":
+        k = max(1, policy.max_attempts - 1)
+        order = (fulls[:k] + prints[:1] + fulls[k:] + prints[1:])[: policy.max_attempts]
+        if any(u.state(outcomes) == "good" for u in pool.units.values()):
+            return _plan_newer(pool, newest, outcomes)
+        return _walk(order, outcomes, policy.max_attempts, reason, units=pool)
+    fetches = []
+    for unit in fulls:
+        candidate = unit.candidate(outcomes)
+        if unit.state(outcomes) == "untried" and candidate is not None:
+            why = "newest-full-page" if unit is newest else "distinct-version"
+            fetches.append(Decision(capture=candidate, action="fetch", reason=why))
+    states = {u.state(outcomes) for u in fulls}
+    if fetches or "inflight" in states:
+        return fetches, False
+    if "good" in states:
+        return [], True
+    return _walk(prints[: policy.max_attempts], outcomes, policy.max_attempts, reason)
+
+
+def _plan_newer(
+    pool: _Pool, newest: _Unit | None, outcomes: Mapping[str, str]
+) -> tuple[list[Decision], bool]:
+    """A settled group still fetches a full page newer than its newest good payload.
+
+    This is how an incremental run picks up a capture of a known post made since
+    the last run (a new content version); an older payload never reopens a group.
+    """
+    good = [u.recency for u in pool.units.values() if u.state(outcomes) == "good"]
+    if newest is None or newest.recency <= max(good):
+        return [], True
+    state = newest.state(outcomes)
+    if state == "inflight":
+        return [], False
+    candidate = newest.candidate(outcomes)
+    if state == "untried" and candidate is not None:
+        decision = Decision(capture=candidate, action="fetch", reason="newer-version")
+        return [decision], False
+    return [], True
+
+
+def _walk(
+    order: Sequence[_Unit],
+    outcomes: Mapping[str, str],
+    max_attempts: int,
+    reason: Callable[[_Unit, int], str],
+    *,
+    units: _Pool | None = None,
+) -> tuple[list[Decision], bool]:
+    """Try ``order`` one unit at a time: the next fetch, or whether it is settled."""
+    everything = list(units.units.values()) if units else list(order)
+    states = [u.state(outcomes) for u in everything]
+    if "good" in states:
+        return [], True
+    if "inflight" in states:
+        return [], False
+    for position, unit in enumerate(order[:max_attempts]):
+        if unit.state(outcomes) != "untried":
+            continue
+        candidate = unit.candidate(outcomes)
+        if candidate is not None:
+            why = reason(unit, position)
+            decision = Decision(capture=candidate, action="fetch", reason=why)
+            return [decision], False
+    return [], True
+
+
+def _redirect_reason(unit: _Unit, _position: int) -> str:
+    kind = classify_url(unit.members[-1].original)
+    return "redirect:resolve-node" if kind == "node" else "redirect:resolve"
+
+
+def _discovery_reason(_unit: _Unit, position: int) -> str:
+    return "discovery:newest" if position == 0 else "discovery:fallback"
+
+
+def _finish(
+    ordered: Sequence[Capture],
+    verdicts: Mapping[str, str],
+    pool: _Pool,
+    outcomes: Mapping[str, str],
+    fetches: list[Decision],
+    settled: bool,
+    static_redirect: str | None,
+) -> list[Decision]:
+    """Add every decision that no longer depends on a pending fetch."""
+    decisions = list(fetches)
+    fetching = {capture_key(d.capture) for d in fetches}
+    # Each unit's state and witness once: O(n) per call, however big a unit is.
+    states = {id(u): u.state(outcomes) for u in pool.units.values()}
+    witnesses = {
+        id(u): capture_key(u.witness(outcomes, states[id(u)]))
+        for u in pool.units.values()
+        if states[id(u)] in ("good", "bad")
+    }
+    group_good = "good" in states.values()
+    for capture in ordered:
+        key = capture_key(capture)
+        if key in outcomes or key in fetching:
+            continue
+        verdict = verdicts[key]
+        unit = pool.unit_of.get(key)
+        reason = _final_reason(
+            capture,
+            verdict,
+            unit,
+            (states[id(unit)], witnesses.get(id(unit), "")) if unit else ("", ""),
+            settled=settled,
+            group_good=group_good,
+            static_redirect=static_redirect,
+        )
+        if reason is None:
+            continue
+        action: Action = "duplicate" if reason.startswith("duplicate-of:") else "skip"
+        decisions.append(Decision(capture=capture, action=action, reason=reason))
+    decisions.sort(key=lambda d: (d.capture.timestamp, d.capture.original))
+    return decisions
+
+
+def _final_reason(
+    capture: Capture,
+    verdict: str,
+    unit: _Unit | None,
+    unit_state: tuple[str, str],
+    *,
+    settled: bool,
+    group_good: bool,
+    static_redirect: str | None,
+) -> str | None:
+    """The final decision for one undecided capture, or None while it must wait.
+    ``unit_state`` is its unit's (state, witness key)."""
+    if verdict.startswith("skip:"):
+        return verdict
+    if unit is None:
+        if verdict == "redirect" and static_redirect:
+            return static_redirect
+        if verdict == "revisit":
+            return "skip:revisit"
+        return "skip:superseded" if settled else None
+    state, witness = unit_state
+    if state == "good":
+        if unit.kind == "redirect":
+            return "skip:redirect-variant"
+        return f"duplicate-of:{witness}"
+    if state == "bad":
+        return f"skip:same-digest-as:{witness}"
+    if state == "inflight" or not settled:
+        return None
+    if capture.is_revisit:
+        return "skip:revisit"
+    if not group_good:
+        return "skip:attempts-exhausted"
+    return "skip:redirect-variant" if unit.kind == "redirect" else "skip:superseded"
