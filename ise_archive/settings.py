@@ -41,8 +41,10 @@ ISE_ARCHIVE_CDX_PREFIXES = [
     "ise.gov/iseblog/feed",
 ]
 #: Years covered by discovery, paged in windows (long prefix queries time out, 504).
+#: 0 as TO_YEAR means the current year: captures made after the site closed (its
+#: redirects and error pages) are listed too, so every capture is accounted for.
 ISE_ARCHIVE_FROM_YEAR = 2005
-ISE_ARCHIVE_TO_YEAR = 2018
+ISE_ARCHIVE_TO_YEAR = 0
 ISE_ARCHIVE_CDX_WINDOW_YEARS = 2
 #: Rows per CDX page (resume-key paging).
 ISE_ARCHIVE_CDX_PAGE_SIZE = 5000

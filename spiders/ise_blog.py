@@ -150,15 +150,15 @@ class IseBlogSpider(Spider):
         spider.queries = discovery_queries(
             prefixes=s.getlist("ISE_ARCHIVE_CDX_PREFIXES"),
             from_year=s.getint("ISE_ARCHIVE_FROM_YEAR"),
-            to_year=s.getint("ISE_ARCHIVE_TO_YEAR"),
+            to_year=s.getint("ISE_ARCHIVE_TO_YEAR") or datetime.now(UTC).year,
             window_years=s.getint("ISE_ARCHIVE_CDX_WINDOW_YEARS"),
             limit=s.getint("ISE_ARCHIVE_CDX_PAGE_SIZE"),
         )
         spider.follow_listings = s.getbool("ISE_ARCHIVE_FOLLOW_LISTINGS")
         spider.truncated_retries = s.getint("ISE_ARCHIVE_TRUNCATED_RETRIES")
         spider.plan_batch = max(1, s.getint("ISE_ARCHIVE_PLAN_BATCH"))
-        spider.run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         spider.started = datetime.now(UTC)
+        spider.run_id = spider.started.strftime("%Y%m%dT%H%M%SZ")
         spider.state = State.open(Path(state_path))
         spider.state.begin_run(spider.run_id, parameters=spider.run_parameters())
         reset = spider.state.reset_inflight()
