@@ -1,7 +1,8 @@
 """``scrapy crawl`` that exits with the run's status (see docs/operations.md).
 
 Scrapy's own ``crawl`` exits 0 whenever the spider ran; a scheduled archival run must
-tell cron when it could not reach the archive (2) or lost too many captures (1).
+tell cron when it could not reach the archive (2), lost too many captures (1) or
+could not start at all (3: bad setting, unusable state database).
 The one-paragraph summary goes to stdout unless the run changed nothing, so a cron
 job stays quiet on quiet nights.
 """
@@ -24,7 +25,7 @@ class Command(ScrapyCrawlCommand):
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
-            self.exitcode = 1
+            self.exitcode = 3  # bad configuration or unusable state: see the log
             return
         spider = crawler.spider
         self.exitcode = getattr(spider, "exit_code", 0)

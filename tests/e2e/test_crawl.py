@@ -6,6 +6,8 @@ each real crawl takes a few seconds.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,3 +116,48 @@ def _comparable(record: dict[str, Any]) -> dict[str, Any]:
         "tag_urls": [t["url"] for t in record["tags"]],
         "related": record["related"],
     }
+
+
+def test_the_crawled_dataset_validates(clean_crawl: CrawlRun) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ise_archive", "validate", str(clean_crawl.output_dir)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_crawled_dataset_exports_to_parquet(
+    clean_crawl: CrawlRun, tmp_path: Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    from ise_archive.export import export_parquet
+
+    target = export_parquet(clean_crawl.output_dir, tmp_path / "records.parquet")
+    table = pq.read_table(target)
+    assert sorted(table.column("url").to_pylist()) == sorted(gold_posts())
+
+
+def test_markdown_files_have_the_seed_layout(clean_crawl: CrawlRun) -> None:
+    path = (
+        clean_crawl.output_dir
+        / "posts/2011/10/social-media-and-law-enforcement-tweeting-front-line.md"
+    )
+    text = path.read_text(encoding="utf-8")
+    headings = [line for line in text.splitlines() if line.startswith("#")]
+    assert headings == [
+        "# Social Media and Law Enforcement: Tweeting from the front line",
+        "## Engaging with Minnesota",
+        "## Social Media in a Crisis",
+        "## Key Lessons",
+        "## Reference",
+        "## Links",
+    ]
+    assert "By [ISE Bloggers][1]" in text
+    assert "Officer Safety in Indian Country – Reversing a Deadly Trend" in text
+    document = text.split("\n---\n", 1)[1]  # after the YAML front matter
+    assert " ? " not in document
+    assert "(#)" not in document
+    assert "/web/" not in document
