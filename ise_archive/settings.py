@@ -15,6 +15,8 @@ about 1.5/s, a 429 pauses its whole pool for 60 s and halves its rate.
 
 from __future__ import annotations
 
+from ise_archive.archive.cdx import DEFAULT_PREFIXES
+
 BOT_NAME = "ise_archive"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -33,13 +35,8 @@ ISE_ARCHIVE_ARCHIVE_URL_BASE = ""
 
 # --- discovery ----------------------------------------------------------------------
 #: CDX prefixes (SURT-matched, so each covers ise.gov, www.ise.gov, :80, http/https).
-ISE_ARCHIVE_CDX_PREFIXES = [
-    "ise.gov/blog",
-    "ise.gov/node/",
-    "ise.gov/print/blog",
-    "ise.gov/print/node/",
-    "ise.gov/iseblog/feed",
-]
+#: The defaults and why each is there: ise_archive.archive.cdx.DEFAULT_PREFIXES.
+ISE_ARCHIVE_CDX_PREFIXES = list(DEFAULT_PREFIXES)
 #: Years covered by discovery, paged in windows (long prefix queries time out, 504).
 #: 0 as TO_YEAR means the current year: captures made after the site closed (its
 #: redirects and error pages) are listed too, so every capture is accounted for.
