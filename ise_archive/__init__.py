@@ -12,6 +12,6 @@ __version__ = "0.1.0"
 # The documented entry point is ``from ise_archive import extract`` (a function);
 # binding it here shadows the ``ise_archive.extract`` subpackage attribute, while
 # ``from ise_archive.extract import PostPage`` keeps working through sys.modules.
-from ise_archive.extract import extract  # noqa: E402
+from ise_archive.extract import extract
 
 __all__ = ["__version__", "extract"]

@@ -2,17 +2,17 @@
 
 :func:`render_markdown` turns the isolated body fragment of a post (the Drupal body
 field, as an HTML string) into ``body_markdown`` with BeautifulSoup and
-:class:`BodyConverter`, a markdownify converter subclass holding our rules, then lays
-out the whole document the way the site's print module did (title, byline, date,
-body, Reference list, tags, Source URL, numbered Links list) — but with every link
-clickable: the text carries reference-style links ``[text][n]`` and the Links
-section shows the numbered URLs *and* ends with the ``[n]: url`` definitions.
+:class:`BodyConverter`, a markdownify converter subclass holding our rules, and
+hands the converted body to :mod:`ise_archive.markdown_document`, which lays out
+the whole document the way the site's print module did, with every link clickable.
 
-The layout and every rule are described in ``docs/markdown.md``; which URLs may be
-linked and how they are numbered lives in :mod:`ise_archive.markdown_links`. This
-module does not find the body on a page (the template extractors do) and does not
-decode bytes. It is pure: the same post and body always give byte-identical output,
-whatever the machine's locale or time zone.
+Around the converter: :mod:`ise_archive.markdown_pruning` removes what never reaches
+the output before conversion, :mod:`ise_archive.markdown_text` escapes text, and
+:mod:`ise_archive.markdown_links` decides which URLs may be linked and numbers them.
+Every rule is described in ``docs/markdown.md``. This module does not find the body
+on a page (the template extractors do) and does not decode bytes. It is pure: the
+same post and body always give byte-identical output, whatever the machine's locale
+or time zone.
 """
 
 from __future__ import annotations
@@ -21,63 +21,24 @@ import dataclasses
 import hashlib
 import logging
 import re
-from datetime import date, datetime, timedelta
 from typing import ClassVar
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-from markdownify import (
-    ATX,
-    MarkdownConverter,
-    chomp,
-    should_remove_whitespace_inside,
-    should_remove_whitespace_outside,
-)
+from markdownify import ATX, MarkdownConverter, chomp
 
+from ise_archive.markdown_document import render_document, tidy_markdown
 from ise_archive.markdown_links import (
-    LinkTable,
-    embed_link_tag,
     link_destination,
     link_placeholder,
-    render_links_section,
     resolve_placeholders,
     safe_link_url,
 )
+from ise_archive.markdown_pruning import prune_body_tree
+from ise_archive.markdown_text import TEXT_TABLE, escape_text
 from ise_archive.records import Post
 
 logger = logging.getLogger(__name__)
 
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-# The site ran on US Eastern time; a fixed offset of -4/-5 hours is EDT/EST there.
-_EASTERN_NAMES = {timedelta(hours=-4): "EDT", timedelta(hours=-5): "EST"}
-_ZONE_ABBREVIATION = re.compile(r"^[A-Z]{2,5}$")  # "EDT", not "UTC-04:00"
-#: Separates tags on the ``Tags:`` line (a tag name may itself contain ", ").
-TAG_SEPARATOR = " · "
-
-#: Elements whose content never reaches the document.
-DROPPED_TAGS = frozenset(
-    {"script", "style", "noscript", "template", "head", "title", "meta", "link"}
-    | {"base", "button", "input", "select", "textarea", "option", "optgroup"}
-    | {"datalist", "svg", "math", "canvas", "map", "area", "applet", "frameset"}
-    | {"noframes", "param", "source", "track", "dialog"}
-)
-#: Players and frames: replaced by a plain link to what they show.
-EMBED_TAGS = ("iframe", "frame", "object", "embed", "video", "audio")
-# Wayback Machine toolbar containers ("wm-ipp-base", "wm-ipp", "donato").
-_TOOLBAR_ID = re.compile(r"^(?:wm-ipp|donato)")
 #: Elements that start a new line of the output (and a new run of words).
 BLOCK_TAGS = frozenset(
     {"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}
@@ -86,43 +47,11 @@ BLOCK_TAGS = frozenset(
     | {"aside", "nav", "main", "address", "hr", "center", "body", "html"}
     | {"[document]", "x-embed"}
 )
-#: Deeper elements are flattened to their text: markdownify recurses per element.
-MAX_DEPTH = 80
 MAX_COLSPAN = 50
 
 _BR = "\ue000"  # a <br>, until we know whether it ends a block
-# Private-use markers of ours, no-break/zero-width spaces, soft hyphens and C0
-# controls in the input; C1 controls are windows-1252 bytes decoded as latin-1
-# ("\x92" was a right single quote), mapped back to their characters.
-_TEXT_TABLE: dict[int, str | None] = {
-    0xE000: None,
-    0xE001: None,
-    0xE002: None,
-    0x00A0: " ",
-    0x2007: " ",
-    0x202F: " ",
-    0x200B: None,
-    0xFEFF: None,
-    0x00AD: None,
-    **{c: None for c in range(0x20) if c not in (0x09, 0x0A, 0x0D, 0x0C)},
-    0x0C: " ",
-    **{
-        c: bytes([c]).decode("cp1252", errors="ignore") or None
-        for c in range(0x80, 0xA0)
-    },
-}
 _SPACES = re.compile(r"[ \t\r\n]+")
-_ESCAPE_ALWAYS = re.compile(r"([\\`*\[\]~])")
-_ESCAPE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")  # not inside a_word
-_ESCAPE_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")  # "&amp;" would be decoded
-_SCRIPT_SCHEME = re.compile(r"(?i)\b((?:java|vb)script):")
 _SCRIPTISH = re.compile(r"(?i)(<(?=script)|(?:java|vb)script(?=:))")
-_ESCAPE_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")  # "<b>" would be raw HTML
-# Block markers a text could be mistaken for at the start of a line:
-# "# x", "> x", "- x", "+ x", "1. x", "2) x", "---", "==="
-_LINE_START_MARKER = re.compile(
-    r"^(?:#{1,6}(?=\s|$)|>|[-+](?=\s|$)|\d{1,9}(?=[.)](?:\s|$))|-{2,}\s*$|=+\s*$)"
-)
 _BREAK_RUN = re.compile("(?:[ ]*\ue000\n[ ]*){2,}")
 _LEADING_BREAKS = re.compile("^(?:\\s*\ue000\n)+")
 _TRAILING_BREAKS = re.compile("(?:\ue000\n?\\s*)+$")
@@ -134,13 +63,15 @@ _BREAK_BEFORE_BLOCK = re.compile(
 _WORD = re.compile(r"\S*[^\W_]\S*")  # a run of non-space holding a letter or digit
 _FENCE = re.compile(r"^[ >]*(`{3,})\s*$")  # ``` or ```` as convert_pre writes them
 _INNER_SPACES = re.compile(r"(?<=\S) {2,}(?=\S)")
-_INLINE_CONTEXT = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "td", "th"})
-# (leading newlines, content, trailing newlines) of a converted child
-_NEWLINES = re.compile(r"^(\n*)((?:.*[^\n])?)(\n*)$", re.DOTALL)
 
 
 class BodyConverter(MarkdownConverter):
     """markdownify with our rules; one instance renders one body.
+
+    Only markdownify's documented hooks are overridden (``Options``, ``convert_*``
+    and ``process_text``); its own ``process_tag`` walks the tree. An earlier copy
+    of that walk saved markdownify 1.2's per-element ``find_parent("pre")``, about
+    0.3 ms on the 4 KB seed body (1.6 vs 1.9 ms), not worth a fork to keep in step.
 
     Links are written as ``[text]`` plus a private-use marker naming an entry of
     :attr:`targets`; :func:`render_markdown` later turns the markers into
@@ -170,7 +101,7 @@ class BodyConverter(MarkdownConverter):
 
     def render_body(self, soup: BeautifulSoup) -> str:
         """The Markdown of a parsed body fragment (cleaned in place first)."""
-        _clean_tree(soup, self.base_url)
+        prune_body_tree(soup, self.base_url)
         text = self.convert_soup(soup)
         text = _BREAK_BEFORE_BLOCK.sub("\n", _tidy_breaks(text))
         return _collapse_spaces(text.replace(_BR, "\\"))
@@ -187,56 +118,11 @@ class BodyConverter(MarkdownConverter):
             pieces.append(text)
         return len(_WORD.findall("".join(pieces)))
 
-    @staticmethod
-    def escape_text(text: str, *, at_line_start: bool, in_table: bool) -> str:
-        """Backslash-escape what Markdown would read as markup, and nothing more.
-
-        >>> print(BodyConverter.escape_text(
-        ...     "a_b _c_ [1] *x* & &amp; <b>", at_line_start=False, in_table=False))
-        a_b \\_c\\_ \\[1\\] \\*x\\* & \\&amp; &lt;b>
-        """
-        text = _ESCAPE_ALWAYS.sub(r"\\\1", text)
-        text = _ESCAPE_UNDERSCORE.sub(r"\\_", text)
-        text = _ESCAPE_ENTITY.sub(r"\\&", text)
-        text = _ESCAPE_TAG_OPEN.sub("&lt;", text)
-        text = _SCRIPT_SCHEME.sub("\\1\\:", text)  # renders "javascript:" as text
-        if in_table:
-            text = text.replace("|", "\\|")
-        if at_line_start:
-            stripped = text.lstrip(" ")
-            if _LINE_START_MARKER.match(stripped):
-                text = _escape_marker(stripped)
-        return text
-
-    # -- tree walk ------------------------------------------------------------------
-
-    def process_tag(self, node, parent_tags=None):
-        """markdownify 1.2's ``process_tag`` without its per-element
-        ``find_parent('pre')`` (a third of the run time): ``parent_tags`` knows."""
-        parent_tags = parent_tags if parent_tags is not None else set()
-        remove_inside = should_remove_whitespace_inside(node)
-        children = [
-            child for child in node.children if not _can_ignore(child, remove_inside)
-        ]
-        child_tags = set(parent_tags)
-        child_tags.add(node.name)
-        if node.name in _INLINE_CONTEXT:
-            child_tags.add("_inline")
-        if node.name in ("pre", "code", "kbd", "samp"):
-            child_tags.add("_noformat")
-        strings = [self.process_element(child, child_tags) for child in children]
-        strings = [s for s in strings if s]
-        if node.name != "pre" and "pre" not in parent_tags:
-            strings = _join_newlines(strings)
-        convert = self.get_conv_fn_cached(node.name)
-        text = "".join(strings)
-        return convert(node, text, parent_tags=parent_tags) if convert else text
-
     # -- text -----------------------------------------------------------------------
 
     def process_text(self, el: NavigableString, parent_tags: set[str] | None = None):
         parent_tags = parent_tags or set()
-        text = str(el).translate(_TEXT_TABLE)
+        text = str(el).translate(TEXT_TABLE)
         if "pre" not in parent_tags:
             text = _SPACES.sub(" ", text)
             prev, nxt, parent = el.previous_sibling, el.next_sibling, el.parent
@@ -249,7 +135,7 @@ class BodyConverter(MarkdownConverter):
         if "_noformat" in parent_tags:
             # code shows text as is: a zero-width space defuses "<script"/"javascript:"
             return _SCRIPTISH.sub("\\1\u200b", text)
-        text = self.escape_text(
+        text = escape_text(
             text,
             at_line_start=_starts_line(el),
             in_table=bool(parent_tags & {"td", "th"}),
@@ -380,7 +266,7 @@ class BodyConverter(MarkdownConverter):
         return link_placeholder(len(self.targets) - 1)
 
     def _escape_inline(self, text: str) -> str:
-        return self.escape_text(text, at_line_start=False, in_table=True)
+        return escape_text(text, at_line_start=False, in_table=True)
 
     def _table_width(self, table: Tag) -> int:
         key = id(table)
@@ -410,171 +296,19 @@ def render_markdown(post: Post, body_html: str) -> Post:
     """
     converter = BodyConverter(base_url=post.url)
     body = converter.render_body(BeautifulSoup(body_html, "lxml"))
-    table = LinkTable()
-    head = _render_head(post, table)  # numbers the author link first
-    doc_body = resolve_placeholders(body, converter.targets, table.number)
-    tail = _render_tail(post, table)
-    links = table.links()
-    parts = (
-        head,
-        doc_body,
-        tail,
-        _render_source(post.url),
-        render_links_section(links),
-    )
+    markdown, links = render_document(post, body, converter.targets)
     body_markdown = tidy_markdown(resolve_placeholders(body, converter.targets, None))
     return dataclasses.replace(
         post,
         body_markdown=body_markdown,
-        markdown=tidy_markdown("\n\n".join(p for p in parts if p)),
+        markdown=markdown,
         links=links,
         word_count=converter.word_count(),
         content_sha256=hashlib.sha256(body_markdown.encode("utf-8")).hexdigest(),
     )
 
 
-def format_published(value: datetime | date | None) -> str:
-    """A publication time in words, independent of the machine's locale and zone.
-
-    >>> format_published(date(2011, 10, 4))
-    'Tuesday, October 4, 2011'
-    >>> from datetime import timezone
-    >>> format_published(datetime(2011, 10, 4, 12, 38,
-    ...     tzinfo=timezone(timedelta(hours=-4))))
-    'Tuesday, October 4, 2011 12:38 PM EDT'
-    """
-    if value is None:
-        return ""
-    day = f"{_DAYS[value.weekday()]}, {_MONTHS[value.month - 1]} {value.day}, "
-    day += str(value.year)
-    if not isinstance(value, datetime):
-        return day
-    hour = value.hour % 12 or 12
-    text = f"{day} {hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
-    zone = _zone_name(value)
-    return f"{text} {zone}" if zone else text
-
-
-def escape_inline(text: str) -> str:
-    """Plain text (a title, tag or author name) escaped for an inline position."""
-    text = " ".join(text.translate(_TEXT_TABLE).split())
-    return BodyConverter.escape_text(text, at_line_start=False, in_table=False)
-
-
-def tidy_markdown(text: str) -> str:
-    """No trailing spaces, at most one blank line in a row, one final newline."""
-    lines = [line.rstrip() for line in text.split("\n")]
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
-    return text + "\n" if text else ""
-
-
-# -- document layout ------------------------------------------------------------------
-
-
-def _render_head(post: Post, table: LinkTable) -> str:
-    title = re.sub(r"(^|\s)(#+)$", r"\1\\\2", escape_inline(post.title))
-    lines = [f"# {title or 'Untitled'}"]
-    if post.author:
-        lines.append(f"By {_reference(post.author, post.author_url, post.url, table)}")
-    published = format_published(post.published)
-    if published:
-        lines.append(f"Published: {published}")
-    return "\n\n".join(lines)
-
-
-def _render_tail(post: Post, table: LinkTable) -> str:
-    parts = []
-    base = post.url
-    related = [_reference(r.title, r.url, base, table) for r in post.related if r.title]
-    if related:
-        parts.append("## Reference\n\n" + "\n".join(f"- {r}" for r in related))
-    tags = [_reference(t.name, t.url, base, table) for t in post.tags if t.name]
-    if tags:
-        parts.append("Tags: " + TAG_SEPARATOR.join(tags))
-    return "\n\n".join(parts)
-
-
-def _reference(text: str, url: str, base: str, table: LinkTable) -> str:
-    """``[text][n]``, or the text alone when ``url`` may not be linked."""
-    label = escape_inline(text)
-    safe = safe_link_url(url, base) if url else None
-    return f"[{label}][{table.number(safe, text)}]" if safe else label
-
-
-def _render_source(url: str) -> str:
-    return f"---\n\n**Source URL:** <{url}>" if url else "---"
-
-
-def _zone_name(value: datetime) -> str:
-    offset = value.utcoffset()
-    if offset is None:
-        return ""
-    name = value.tzname() or ""
-    if _ZONE_ABBREVIATION.match(name):
-        return name
-    if offset in _EASTERN_NAMES:
-        return _EASTERN_NAMES[offset]
-    sign = "-" if offset < timedelta(0) else "+"
-    minutes = abs(int(offset.total_seconds())) // 60
-    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-# -- tree cleaning --------------------------------------------------------------------
-
-
-def _clean_tree(soup: BeautifulSoup, base_url: str) -> None:
-    """Drop what never reaches the document, turn players into links, flatten depth.
-
-    One iterative walk: the point of flattening is to survive trees too deep for
-    recursion (markdownify recurses once per element).
-    """
-    stack: list[tuple[Tag, int]] = [(soup, 0)]
-    while stack:
-        tag, depth = stack.pop()
-        for child in list(tag.contents):
-            if not isinstance(child, Tag):
-                continue
-            if _is_dropped(child):
-                child.decompose()
-            elif child.name in EMBED_TAGS:
-                child.replace_with(embed_link_tag(soup, child, base_url))
-            elif depth >= MAX_DEPTH:
-                child.replace_with(NavigableString(child.get_text(" ")))
-            else:
-                stack.append((child, depth + 1))
-
-
-def _is_dropped(tag: Tag) -> bool:
-    return tag.name in DROPPED_TAGS or bool(_TOOLBAR_ID.match(tag.get("id") or ""))
-
-
 # -- small helpers --------------------------------------------------------------------
-
-
-def _can_ignore(child: object, remove_inside: bool) -> bool:
-    """markdownify's rule: comments and whitespace at block edges produce nothing."""
-    if isinstance(child, Tag):
-        return False
-    if isinstance(child, Comment) or not isinstance(child, NavigableString):
-        return True
-    if child.strip():
-        return False
-    if remove_inside and (not child.previous_sibling or not child.next_sibling):
-        return True
-    return should_remove_whitespace_outside(
-        child.previous_sibling
-    ) or should_remove_whitespace_outside(child.next_sibling)
-
-
-def _join_newlines(strings: list[str]) -> list[str]:
-    """Collapse the newlines between converted children to at most two."""
-    joined = [""]
-    for string in strings:
-        leading, content, trailing = _NEWLINES.match(string).groups()
-        if joined[-1] and leading:
-            leading = "\n" * min(2, max(len(joined.pop()), len(leading)))
-        joined.extend((leading, content, trailing))
-    return joined
 
 
 def _is_block(node: object) -> bool:
@@ -603,14 +337,6 @@ def _starts_line(el: NavigableString) -> bool:
         node = node.parent
         if node is None or _is_block(node):
             return True
-
-
-def _escape_marker(text: str) -> str:
-    # "1. x" -> "1\. x"; "# x" -> "\# x"; "---" -> "\---"
-    digits = len(text) - len(text.lstrip("0123456789"))
-    if digits:
-        return f"{text[:digits]}\\{text[digits:]}"
-    return "\\" + text
 
 
 def _tidy_breaks(text: str) -> str:
@@ -643,7 +369,7 @@ def _one_line(text: str) -> str:
 
 
 def _plain_text(el: Tag) -> str:
-    text = " ".join(el.get_text(" ").translate(_TEXT_TABLE).split())
+    text = " ".join(el.get_text(" ").translate(TEXT_TABLE).split())
     if not text:
         img = el.find("img")
         text = _clean_attr(img.get("alt")) if img is not None else ""
@@ -653,7 +379,7 @@ def _plain_text(el: Tag) -> str:
 def _clean_attr(value: object) -> str:
     if isinstance(value, list):  # multi-valued attributes come back as lists
         value = " ".join(str(v) for v in value)
-    return " ".join(str(value or "").translate(_TEXT_TABLE).split())
+    return " ".join(str(value or "").translate(TEXT_TABLE).split())
 
 
 def _colspan(cell: Tag) -> int:

@@ -8,17 +8,29 @@ crawl can account for each capture exactly once.
 It is called again and again as fetch outcomes arrive: the caller passes what it
 knows (``outcomes``: capture key -> outcome reached) and gets decisions for the
 captures that have none yet. Nothing here keeps state between calls. See
-``docs/discovery.md`` for the policy in prose.
+``docs/discovery.md`` for the policy in prose. Pooling captures into payloads and
+walking them in order is :mod:`ise_archive.payloads`; this module judges captures
+and chooses the order.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
+from ise_archive.merge import capture_key
+from ise_archive.payloads import (
+    SELECTION_SKIPS,
+    Decision,
+    FetchPlan,
+    Payload,
+    PayloadPool,
+    final_decisions,
+    next_fetch,
+)
 from ise_archive.records import Capture
 from ise_archive.urls import (
     canonical_post_url,
@@ -29,19 +41,15 @@ from ise_archive.urls import (
 
 logger = logging.getLogger(__name__)
 
-Action = Literal["fetch", "duplicate", "skip"]
-
-#: Outcomes that selection itself hands out without fetching. A capture holding one
-#: of these was *decided*, not tried; every other ``skip:``/``failed:`` outcome of a
-#: fetched capture means the fetch did not give a post (``skip:not-a-post:soft-404``,
-#: ``failed:truncated``) and the next candidate is tried.
-SELECTION_SKIPS: tuple[str, ...] = (
-    "skip:superseded",
-    "skip:revisit",
-    "skip:attempts-exhausted",
-    "skip:same-digest-as:",
-    "skip:redirect-variant",
-)
+__all__ = [
+    "SELECTION_SKIPS",
+    "Decision",
+    "SelectionPolicy",
+    "capture_identity",
+    "capture_key",
+    "plan_discovery_pages",
+    "plan_group",
+]
 
 # Mimetype prefixes that are never a page (the CDX filters drop most of them already).
 _NOT_PAGE_MIMETYPES = ("image/", "audio/", "video/", "font/", "text/css")
@@ -78,24 +86,6 @@ class SelectionPolicy:
                 raise ValueError(f"{name} must be 1-14 digits, not {value!r}")
         if self.max_attempts < 1:
             raise ValueError(f"max_attempts must be >= 1, not {self.max_attempts}")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Decision:
-    """What to do with one capture, and why (a short machine-readable slug)."""
-
-    capture: Capture
-    action: Action
-    reason: str
-
-
-def capture_key(capture: Capture) -> str:
-    """A capture's stable unique id, as the outcome maps are keyed.
-
-    >>> capture_key(Capture(timestamp="20111006123456", original="http://ise.gov/"))
-    '20111006123456 http://ise.gov/'
-    """
-    return f"{capture.timestamp} {capture.original}"
 
 
 def capture_identity(capture: Capture) -> str | None:
@@ -170,31 +160,25 @@ def plan_group(
     or ``skip:error-status:*`` settles it and the other redirects become
     ``skip:redirect-variant``.
 
-    Outcomes listed in :data:`SELECTION_SKIPS` are read as decided-not-fetched. The
-    result is sorted by timestamp then URL; once every ``fetch`` has an outcome,
-    repeated calls give every capture exactly one final decision. O(n log n).
+    Outcomes listed in :data:`SELECTION_SKIPS` are read as decided-not-fetched.
+    The result is sorted by timestamp then URL; once every ``fetch`` has an
+    outcome, repeated calls give every capture exactly one final decision.
+    O(n log n).
     """
     ordered = _unique_sorted(captures)
     in_prefix = _group_in_prefix(ordered, policy.url_prefix)
     verdicts = {
         capture_key(c): _verdict(c, policy, in_prefix=in_prefix) for c in ordered
     }
-    pool = _Pool.build(ordered, verdicts, lenient=False)
-    redirects = _Pool.build(ordered, verdicts, lenient=True, kinds=("redirect",))
-    has_pages = bool(pool.units)
-    if has_pages:
-        fetches, settled = _plan_pages(pool, outcomes, policy)
-        static_redirect = "skip:redirect-variant"
-        active = pool
-    else:
-        fetches, settled = _walk(
-            redirects.by_recency(), outcomes, policy.max_attempts, _redirect_reason
-        )
-        static_redirect = None
-        active = redirects
-    return _finish(
-        ordered, verdicts, active, outcomes, fetches, settled, static_redirect
+    pool = PayloadPool.build(ordered, verdicts, lenient=False)
+    if pool.units:
+        plan = _plan_pages(pool, outcomes, policy)
+        return final_decisions(pool, outcomes, plan, "skip:redirect-variant")
+    redirects = PayloadPool.build(ordered, verdicts, lenient=True, kinds=("redirect",))
+    plan = next_fetch(
+        redirects.by_recency(), outcomes, policy.max_attempts, _redirect_reason
     )
+    return final_decisions(redirects, outcomes, plan, None)
 
 
 def plan_discovery_pages(
@@ -225,21 +209,9 @@ def plan_discovery_pages(
     decisions: list[Decision] = []
     for members in groups.values():
         verdicts = {capture_key(c): _discovery_verdict(c) for c in members}
-        pool = _Pool.build(members, verdicts, lenient=True, kinds=("page",))
-        fetches, settled = _walk(
-            pool.by_recency(), outcomes, max_attempts, _discovery_reason
-        )
-        decisions.extend(
-            _finish(
-                members,
-                verdicts,
-                pool,
-                outcomes,
-                fetches,
-                settled,
-                "skip:redirect-variant",
-            )
-        )
+        pool = PayloadPool.build(members, verdicts, lenient=True, kinds=("page",))
+        plan = next_fetch(pool.by_recency(), outcomes, max_attempts, _discovery_reason)
+        decisions.extend(final_decisions(pool, outcomes, plan, "skip:redirect-variant"))
     decisions.sort(key=lambda d: (d.capture.timestamp, d.capture.original))
     return decisions
 
@@ -332,133 +304,17 @@ def _unique_sorted(captures: Sequence[Capture]) -> list[Capture]:
     return sorted(unique.values(), key=lambda c: (c.timestamp, c.original))
 
 
-# -- payloads ----------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Unit:
-    """One payload: the captures of a group that share a digest (revisits included).
-
-    ``lenient`` units (redirects, listings) are settled by any final outcome but a
-    failure; page units only by ``record``/``duplicate``.
-    """
-
-    kind: str
-    lenient: bool
-    members: list[Capture] = field(default_factory=list)
-    #: Non-revisit members in fetch preference: the unit's kind first, then newest.
-    fetchable: list[Capture] = field(default_factory=list)
-
-    @property
-    def recency(self) -> tuple[str, str]:
-        newest = self.members[-1]
-        return newest.timestamp, newest.original
-
-    def candidate(self, outcomes: Mapping[str, str]) -> Capture | None:
-        """The capture to fetch: the newest undecided non-revisit member (a full page
-        before a print copy of the same bytes)."""
-        for capture in self.fetchable:
-            if capture_key(capture) not in outcomes:
-                return capture
-        return None
-
-    def state(self, outcomes: Mapping[str, str]) -> str:
-        """``good``, ``inflight``, ``bad`` or ``untried``."""
-        seen = {outcomes.get(capture_key(c)) for c in self.members}
-        seen.discard(None)
-        decided = {o for o in seen if o and not o.startswith(SELECTION_SKIPS)}
-        if decided & {"record", "duplicate"}:
-            return "good"
-        if "fetching" in decided:
-            return "inflight"
-        # A replay that came back with an error status is a failed fetch, even for
-        # the lenient units a page skip settles.
-        if any(o.startswith(("failed:", "skip:error-status:")) for o in decided):
-            return "bad"
-        if decided:  # skip:<page reason> after a fetch
-            return "good" if self.lenient else "bad"
-        return "untried"
-
-    def witness(self, outcomes: Mapping[str, str], state: str) -> Capture:
-        """The member whose fetch gave the unit its state (newest first, a record
-        preferred), for ``duplicate-of:``/``skip:same-digest-as:`` reasons."""
-        ranked = sorted(
-            (c for c in self.members if capture_key(c) in outcomes),
-            key=lambda c: (outcomes[capture_key(c)] == "record", c.timestamp),
-        )
-        for capture in reversed(ranked):
-            outcome = outcomes[capture_key(capture)]
-            if not outcome.startswith(SELECTION_SKIPS) and outcome != "fetching":
-                return capture
-        logger.error("Unit in state %(state)s has no fetched member", {"state": state})
-        return self.members[-1]
-
-
-@dataclass(slots=True)
-class _Pool:
-    units: dict[str, _Unit]
-    unit_of: dict[str, _Unit]
-
-    @classmethod
-    def build(
-        cls,
-        ordered: Sequence[Capture],
-        verdicts: Mapping[str, str],
-        *,
-        lenient: bool,
-        kinds: tuple[str, ...] = ("full", "print"),
-    ) -> _Pool:
-        units: dict[str, _Unit] = {}
-        unit_of: dict[str, _Unit] = {}
-        revisits = []
-        for capture in ordered:
-            key = capture_key(capture)
-            verdict = verdicts.get(key, "")
-            if verdict == "revisit":
-                revisits.append(capture)
-            elif verdict in kinds:
-                # One payload is one unit, whatever URL form or kind carried it.
-                unit = units.setdefault(
-                    capture.digest or key, _Unit(kind=verdict, lenient=lenient)
-                )
-                if kinds.index(verdict) < kinds.index(unit.kind):
-                    unit.kind = verdict
-                unit.members.append(capture)
-                unit_of[key] = unit
-        for capture in revisits:
-            unit = units.get(capture.digest) if capture.digest else None
-            if unit is not None:
-                unit.members.append(capture)
-                unit_of[capture_key(capture)] = unit
-        for unit in units.values():
-            unit.members.sort(key=lambda c: (c.timestamp, c.original))
-            unit.fetchable = sorted(
-                (c for c in unit.members if not c.is_revisit),
-                key=lambda c: (
-                    verdicts[capture_key(c)] == unit.kind,
-                    c.timestamp,
-                    c.original,
-                ),
-                reverse=True,
-            )
-        return cls(units=units, unit_of=unit_of)
-
-    def by_recency(self, kind: str | None = None) -> list[_Unit]:
-        chosen = [u for u in self.units.values() if kind is None or u.kind == kind]
-        return sorted(chosen, key=lambda u: u.recency, reverse=True)
-
-
 # -- planning ----------------------------------------------------------------------
 
 
 def _plan_pages(
-    pool: _Pool, outcomes: Mapping[str, str], policy: SelectionPolicy
-) -> tuple[list[Decision], bool]:
+    pool: PayloadPool, outcomes: Mapping[str, str], policy: SelectionPolicy
+) -> FetchPlan:
     fulls = pool.by_recency("full")
     prints = pool.by_recency("print")
     newest = fulls[0] if fulls else None
 
-    def reason(unit: _Unit, _position: int) -> str:
+    def reason(unit: Payload, _position: int) -> str:
         if unit.kind == "print":
             return "fallback:print"
         return "newest-full-page" if unit is newest else "fallback:older-full-page"
@@ -468,7 +324,7 @@ def _plan_pages(
         order = (fulls[:k] + prints[:1] + fulls[k:] + prints[1:])[: policy.max_attempts]
         if any(u.state(outcomes) == "good" for u in pool.units.values()):
             return _plan_newer(pool, newest, outcomes)
-        return _walk(order, outcomes, policy.max_attempts, reason, units=pool)
+        return next_fetch(order, outcomes, policy.max_attempts, reason, units=pool)
     fetches = []
     for unit in fulls:
         candidate = unit.candidate(outcomes)
@@ -477,15 +333,17 @@ def _plan_pages(
             fetches.append(Decision(capture=candidate, action="fetch", reason=why))
     states = {u.state(outcomes) for u in fulls}
     if fetches or "inflight" in states:
-        return fetches, False
+        return FetchPlan(fetches, settled=False)
     if "good" in states:
-        return [], True
-    return _walk(prints[: policy.max_attempts], outcomes, policy.max_attempts, reason)
+        return FetchPlan([], settled=True)
+    return next_fetch(
+        prints[: policy.max_attempts], outcomes, policy.max_attempts, reason
+    )
 
 
 def _plan_newer(
-    pool: _Pool, newest: _Unit | None, outcomes: Mapping[str, str]
-) -> tuple[list[Decision], bool]:
+    pool: PayloadPool, newest: Payload | None, outcomes: Mapping[str, str]
+) -> FetchPlan:
     """A settled group still fetches a full page newer than its newest good payload.
 
     This is how an incremental run picks up a capture of a known post made since
@@ -493,126 +351,21 @@ def _plan_newer(
     """
     good = [u.recency for u in pool.units.values() if u.state(outcomes) == "good"]
     if newest is None or newest.recency <= max(good):
-        return [], True
+        return FetchPlan([], settled=True)
     state = newest.state(outcomes)
     if state == "inflight":
-        return [], False
+        return FetchPlan([], settled=False)
     candidate = newest.candidate(outcomes)
     if state == "untried" and candidate is not None:
         decision = Decision(capture=candidate, action="fetch", reason="newer-version")
-        return [decision], False
-    return [], True
+        return FetchPlan([decision], settled=False)
+    return FetchPlan([], settled=True)
 
 
-def _walk(
-    order: Sequence[_Unit],
-    outcomes: Mapping[str, str],
-    max_attempts: int,
-    reason: Callable[[_Unit, int], str],
-    *,
-    units: _Pool | None = None,
-) -> tuple[list[Decision], bool]:
-    """Try ``order`` one unit at a time: the next fetch, or whether it is settled."""
-    everything = list(units.units.values()) if units else list(order)
-    states = [u.state(outcomes) for u in everything]
-    if "good" in states:
-        return [], True
-    if "inflight" in states:
-        return [], False
-    for position, unit in enumerate(order[:max_attempts]):
-        if unit.state(outcomes) != "untried":
-            continue
-        candidate = unit.candidate(outcomes)
-        if candidate is not None:
-            why = reason(unit, position)
-            decision = Decision(capture=candidate, action="fetch", reason=why)
-            return [decision], False
-    return [], True
-
-
-def _redirect_reason(unit: _Unit, _position: int) -> str:
+def _redirect_reason(unit: Payload, _position: int) -> str:
     kind = classify_url(unit.members[-1].original)
     return "redirect:resolve-node" if kind == "node" else "redirect:resolve"
 
 
-def _discovery_reason(_unit: _Unit, position: int) -> str:
+def _discovery_reason(_unit: Payload, position: int) -> str:
     return "discovery:newest" if position == 0 else "discovery:fallback"
-
-
-def _finish(
-    ordered: Sequence[Capture],
-    verdicts: Mapping[str, str],
-    pool: _Pool,
-    outcomes: Mapping[str, str],
-    fetches: list[Decision],
-    settled: bool,
-    static_redirect: str | None,
-) -> list[Decision]:
-    """Add every decision that no longer depends on a pending fetch."""
-    decisions = list(fetches)
-    fetching = {capture_key(d.capture) for d in fetches}
-    # Each unit's state and witness once: O(n) per call, however big a unit is.
-    states = {id(u): u.state(outcomes) for u in pool.units.values()}
-    witnesses = {
-        id(u): capture_key(u.witness(outcomes, states[id(u)]))
-        for u in pool.units.values()
-        if states[id(u)] in ("good", "bad")
-    }
-    group_good = "good" in states.values()
-    for capture in ordered:
-        key = capture_key(capture)
-        if key in outcomes or key in fetching:
-            continue
-        verdict = verdicts[key]
-        unit = pool.unit_of.get(key)
-        reason = _final_reason(
-            capture,
-            verdict,
-            unit,
-            (states[id(unit)], witnesses.get(id(unit), "")) if unit else ("", ""),
-            settled=settled,
-            group_good=group_good,
-            static_redirect=static_redirect,
-        )
-        if reason is None:
-            continue
-        action: Action = "duplicate" if reason.startswith("duplicate-of:") else "skip"
-        decisions.append(Decision(capture=capture, action=action, reason=reason))
-    decisions.sort(key=lambda d: (d.capture.timestamp, d.capture.original))
-    return decisions
-
-
-def _final_reason(
-    capture: Capture,
-    verdict: str,
-    unit: _Unit | None,
-    unit_state: tuple[str, str],
-    *,
-    settled: bool,
-    group_good: bool,
-    static_redirect: str | None,
-) -> str | None:
-    """The final decision for one undecided capture, or None while it must wait.
-    ``unit_state`` is its unit's (state, witness key)."""
-    if verdict.startswith("skip:"):
-        return verdict
-    if unit is None:
-        if verdict == "redirect" and static_redirect:
-            return static_redirect
-        if verdict == "revisit":
-            return "skip:revisit"
-        return "skip:superseded" if settled else None
-    state, witness = unit_state
-    if state == "good":
-        if unit.kind == "redirect":
-            return "skip:redirect-variant"
-        return f"duplicate-of:{witness}"
-    if state == "bad":
-        return f"skip:same-digest-as:{witness}"
-    if state == "inflight" or not settled:
-        return None
-    if capture.is_revisit:
-        return "skip:revisit"
-    if not group_good:
-        return "skip:attempts-exhausted"
-    return "skip:redirect-variant" if unit.kind == "redirect" else "skip:superseded"

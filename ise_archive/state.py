@@ -27,116 +27,29 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from ise_archive.errors import StateError
 from ise_archive.merge import capture_key, merge_post, rank_extracted
+from ise_archive.outcomes import is_outcome, is_retryable, outcome_class
 from ise_archive.records import Capture, Post
+from ise_archive.state_db import (
+    CAPTURE_COLUMNS,
+    capture_from_row,
+    open_database,
+    write_transaction,
+)
 from ise_archive.urls import node_id
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 DEFAULT_STATE_PATH = Path(".state") / "state.sqlite3"  # relative to OUTPUT_DIR
 
-#: Failure reasons (after ``failed:``) worth another try next run: the network or
-#: the archive's load was at fault, not the capture. Compared without ``-`` and
-#: ``_``, so exception-class slugs (``t-c-p-timed-out``) and short forms
-#: (``tcp-timed-out``) agree. ``truncated`` is a transfer cut short; a document cut
-#: at crawl time (``truncated-capture``) stays failed, or every run would fetch it.
-RETRYABLE_FAILURES = frozenset(
-    [
-        "timeout",
-        "tcptimedout",
-        "downloadtimeout",
-        "responseneverreceived",
-        "responsefailed",
-        "responsedataloss",
-        "dataloss",
-        "partialdownload",
-        "downloadfailed",
-        "connectionlost",
-        "connectiondone",
-        "connectionrefused",
-        "downloadconnectionrefused",
-        "connect",
-        "dnslookup",
-        "cannotresolvehost",
-        "os",
-        "truncated",
-        "blocked",
-    ]
-)
-# failed:http-503  failed:archive-error:http-429
-_RETRYABLE_HTTP = re.compile(r"^(?:archive-error:)?http-(?:408|425|429|5\d\d)$")
-# record  duplicate  fetching  skip:not-a-post:listing  failed:http-503
-_OUTCOME = re.compile(r"^(?:record|duplicate|fetching|(?:skip|failed):\S.*)$")
 _PAGE = 500  # rows per query when streaming: writes between pages stay safe
-
-_SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE runs (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_id TEXT NOT NULL UNIQUE,
-    parameters TEXT NOT NULL,
-    report TEXT
-);
-CREATE TABLE captures (
-    key TEXT PRIMARY KEY,
-    timestamp TEXT NOT NULL,
-    original TEXT NOT NULL,
-    urlkey TEXT NOT NULL,
-    mimetype TEXT NOT NULL,
-    status TEXT NOT NULL,
-    digest TEXT NOT NULL,
-    length INTEGER,
-    identity TEXT,
-    nid INTEGER,
-    first_run TEXT,
-    outcome TEXT,
-    outcome_run TEXT,
-    post_url TEXT,
-    post_json TEXT
-);
-CREATE INDEX captures_identity ON captures (identity, timestamp, original);
-CREATE INDEX captures_open ON captures (identity)
-    WHERE outcome IS NULL OR outcome = 'fetching';
-CREATE INDEX captures_post ON captures (post_url) WHERE post_url IS NOT NULL;
-CREATE INDEX captures_nid ON captures (nid) WHERE nid IS NOT NULL;
-CREATE TABLE aliases (nid INTEGER PRIMARY KEY, url TEXT NOT NULL);
-CREATE INDEX aliases_url ON aliases (url);
-CREATE TABLE posts (url TEXT PRIMARY KEY, sort_key TEXT NOT NULL);
-CREATE INDEX posts_order ON posts (sort_key, url);
-"""
-_CAPTURE_COLUMNS = "timestamp, original, urlkey, mimetype, status, digest, length"
-
-
-def is_retryable(outcome: str | None) -> bool:
-    """True for outcomes a new run should try again (in flight, transient failure).
-
-    >>> is_retryable("failed:http-503"), is_retryable("failed:http-404")
-    (True, False)
-    """
-    if outcome == "fetching":
-        return True
-    if not outcome or not outcome.startswith("failed:"):
-        return False
-    reason = outcome.removeprefix("failed:")
-    if _RETRYABLE_HTTP.match(reason):
-        return True
-    return reason.replace("-", "").replace("_", "") in RETRYABLE_FAILURES
-
-
-def outcome_class(outcome: str | None) -> str:
-    """``record``, ``duplicate``, ``skip``, ``failed`` or ``pending`` (no final one)."""
-    if outcome is None or outcome == "fetching":
-        return "pending"
-    return outcome.split(":", 1)[0]
 
 
 class State:
@@ -156,82 +69,10 @@ class State:
         version of ise-archive.
         """
         path = Path(path)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StateError(f"cannot create {path.parent}: {exc}") from exc
-        try:
-            db = sqlite3.connect(
-                path, timeout=timeout_s, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as exc:
-            raise StateError(f"cannot open state database {path}: {exc}") from exc
-        state = cls(db, path)
-        try:
-            state._prepare()
-        except sqlite3.DatabaseError as exc:
-            db.close()
-            raise StateError(f"state database {path} is unusable: {exc}") from exc
-        except StateError:
-            db.close()
-            raise
-        return state
+        return cls(open_database(path, timeout_s=timeout_s), path)
 
-    def _prepare(self) -> None:
-        mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        if mode != "wal":
-            logger.warning(
-                "State database %(path)s runs in %(mode)s mode, not WAL",
-                {"path": self.path, "mode": mode},
-            )
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        with self._transaction():
-            has_meta = self._db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
-            ).fetchone()
-            if not has_meta:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-                self._db.execute(
-                    "INSERT INTO meta VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
-                return
-            row = self._db.execute(
-                "SELECT value FROM meta WHERE key='schema_version'"
-            ).fetchone()
-        version = int(row[0]) if row and row[0].isdigit() else None
-        if version is None or version > SCHEMA_VERSION:
-            raise StateError(
-                f"state database {self.path} has schema version {version!r}; this "
-                f"ise-archive understands up to {SCHEMA_VERSION}"
-            )
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """One write transaction, committed on exit.
-
-        ``BEGIN IMMEDIATE`` takes the write lock up front, so a second writer waits
-        (up to the open timeout) instead of failing half-way through.
-        """
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StateError(f"state database {self.path} is busy: {exc}") from exc
-        try:
-            yield
-            self._db.execute("COMMIT")
-        except sqlite3.DatabaseError as exc:
-            self._rollback()
-            raise StateError(f"state database {self.path}: {exc}") from exc
-        except BaseException:
-            self._rollback()
-            raise
-
-    def _rollback(self) -> None:
-        if self._db.in_transaction:
-            self._db.execute("ROLLBACK")
+    def _transaction(self) -> AbstractContextManager[None]:
+        return write_transaction(self._db, self.path)
 
     def close(self) -> None:
         self._db.close()
@@ -323,11 +164,11 @@ class State:
     def captures_of(self, identity: str) -> list[Capture]:
         """Every capture of a post identity, by timestamp then original URL."""
         rows = self._db.execute(
-            f"SELECT {_CAPTURE_COLUMNS} FROM captures WHERE identity = ? "
+            f"SELECT {CAPTURE_COLUMNS} FROM captures WHERE identity = ? "
             "ORDER BY timestamp, original",
             (identity,),
         )
-        return [_capture(row) for row in rows]
+        return [capture_from_row(row) for row in rows]
 
     def outcomes_of(self, identity: str) -> dict[str, str]:
         """``capture key -> outcome`` for the captures of ``identity`` that have one."""
@@ -345,7 +186,7 @@ class State:
         settles known captures again leaves the database (and ``outcome_counts``
         for the run) untouched. Any outcome but ``record`` drops a saved post.
         """
-        if not _OUTCOME.match(outcome):
+        if not is_outcome(outcome):
             raise ValueError(f"not a capture outcome: {outcome!r}")
         row = self._db.execute(
             "SELECT post_url, outcome FROM captures WHERE key = ?", (key,)
@@ -491,23 +332,25 @@ class State:
 
     def _extracted(self, url: str) -> list[tuple[Capture, Post]]:
         rows = self._db.execute(
-            f"SELECT {_CAPTURE_COLUMNS}, post_json FROM captures WHERE post_url = ?",
+            f"SELECT {CAPTURE_COLUMNS}, post_json FROM captures WHERE post_url = ?",
             (url,),
         )
-        return [(_capture(row), Post.from_json(json.loads(row[7]))) for row in rows]
+        return [
+            (capture_from_row(row), Post.from_json(json.loads(row[7]))) for row in rows
+        ]
 
     def _others(self, url: str) -> list[tuple[Capture, str]]:
         # A post's other captures: same identity as one of its records, identity
         # equal to its URL, or a /node/<nid> capture whose nid is aliased to it.
         rows = self._db.execute(
-            f"SELECT {_CAPTURE_COLUMNS}, outcome FROM captures "
+            f"SELECT {CAPTURE_COLUMNS}, outcome FROM captures "
             "WHERE outcome IS NOT NULL AND outcome NOT IN ('record', 'fetching') AND ("
             " identity IN (SELECT identity FROM captures WHERE post_url = :url)"
             " OR identity = :url"
             " OR nid IN (SELECT nid FROM aliases WHERE url = :url))",
             {"url": url},
         )
-        return [(_capture(row), row[7]) for row in rows]
+        return [(capture_from_row(row), row[7]) for row in rows]
 
     def _refresh_post(self, url: str) -> None:
         """Keep the ``posts`` row of ``url`` (its sort key) in step with its records.
@@ -527,16 +370,3 @@ class State:
             "ON CONFLICT (url) DO UPDATE SET sort_key = excluded.sort_key",
             (url, sort_key),
         )
-
-
-def _capture(row: tuple[Any, ...]) -> Capture:
-    timestamp, original, urlkey, mimetype, status, digest, length = row[:7]
-    return Capture(
-        timestamp=timestamp,
-        original=original,
-        urlkey=urlkey,
-        mimetype=mimetype,
-        status=status,
-        digest=digest,
-        length=length,
-    )

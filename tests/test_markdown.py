@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from ise_archive.markdown import format_published, render_markdown
+from ise_archive.markdown import render_markdown
 from ise_archive.markdown_links import embed_page_url, safe_link_url
 from ise_archive.records import Link, Post, RelatedPost, Tag
 
@@ -459,39 +458,6 @@ def test_tail_with_related_and_tags_and_escaped_names():
     )
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (None, ""),
-        (date(2010, 6, 14), "Monday, June 14, 2010"),
-        (
-            datetime(2011, 10, 4, 12, 38, tzinfo=EDT),
-            "Tuesday, October 4, 2011 12:38 PM EDT",
-        ),
-        (
-            datetime(2013, 11, 20, 0, 5, tzinfo=ZoneInfo("America/New_York")),
-            "Wednesday, November 20, 2013 12:05 AM EST",
-        ),
-        (
-            datetime(2015, 2, 18, 9, 0, tzinfo=timezone(timedelta(hours=-5))),
-            "Wednesday, February 18, 2015 9:00 AM EST",
-        ),
-        (
-            datetime(2015, 2, 18, 14, 0, tzinfo=UTC),
-            "Wednesday, February 18, 2015 2:00 PM UTC",
-        ),
-        (
-            datetime(
-                2015, 2, 18, 14, 0, tzinfo=timezone(timedelta(hours=5, minutes=30))
-            ),
-            "Wednesday, February 18, 2015 2:00 PM UTC+05:30",
-        ),
-    ],
-)
-def test_format_published(value, expected):
-    assert format_published(value) == expected
-
-
 def test_published_line_in_document():
     post = Post(url=BASE, title="T", published=date(2010, 6, 14))
 
@@ -533,3 +499,22 @@ def test_every_link_of_the_seed_document_resolves_in_commonmark():
     body_hrefs, _ = parsed_links(post.body_markdown)
     # the body alone links inline, in reading order, to links 2-10 (1 is the byline)
     assert list(dict.fromkeys(body_hrefs)) == urls[1:10]
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        # markdownify collapses newlines between converted children, but never
+        # below a <pre> (its find_parent("pre") check): the blank line stays.
+        ("<pre><span>a\n</span><span>\nb</span></pre>", "```\na\n\nb\n```\n"),
+        (
+            "<pre><code><span>a\n</span><span>\nb</span></code></pre>",
+            "```\na\n\nb\n```\n",
+        ),
+        # comments and a doctype are no text
+        ("<!DOCTYPE html><p>x<!-- c --> y</p>", "x y\n"),
+    ],
+)
+def test_tree_walk_keeps_preformatted_newlines_and_drops_non_text(html, expected):
+    post = Post(url=BASE, title="T")
+    assert render_markdown(post, html).body_markdown == expected

@@ -53,9 +53,10 @@ fragments = st.recursive(
     max_leaves=30,
 )
 
-# link destinations a CommonMark reader would follow: (url), [n]: url, <url>
+# link destinations a CommonMark reader would follow: (url), [n]: url, <url>;
+# an escaped "\](" is text (hypothesis found the body "](" rendered as "\\](")
 _DESTINATIONS = re.compile(
-    r"\]\(<?([^)>\s]*)|^\[\d+\]: <?(\S*?)>?$|<([a-z]+:[^>]*)>", re.M
+    r"(?<!\\)\]\(<?([^)>\s]*)|^\[\d+\]: <?(\S*?)>?$|<([a-z]+:[^>]*)>", re.M
 )
 
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -15,7 +14,7 @@ from ise_archive import state as state_module
 from ise_archive.errors import StateError
 from ise_archive.merge import merge_post
 from ise_archive.records import Capture, Post, Tag
-from ise_archive.state import State, is_retryable
+from ise_archive.state import State
 from ise_archive.urls import canonical_post_url, node_id
 
 BASE = "https://web.archive.org"
@@ -75,12 +74,6 @@ def state(db_path: Path):
     opened.begin_run("run-1", parameters={"cdx": "http://localhost"})
     yield opened
     opened.close()
-
-
-def test_open_creates_parent_dirs_and_uses_wal(db_path: Path, state: State):
-    assert db_path.is_file()
-    mode = sqlite3.connect(db_path).execute("PRAGMA journal_mode").fetchone()[0]
-    assert mode == "wal"
 
 
 def test_captures_round_trip_by_identity(state: State):
@@ -172,34 +165,6 @@ def test_reset_inflight_reopens_fetching_and_transient_failures(state: State):
         key(captures[7]): "duplicate",
     }
     assert state.reset_inflight() == 0
-
-
-@pytest.mark.parametrize(
-    ("outcome", "retryable"),
-    [
-        ("failed:http-500", True),
-        ("failed:archive-error:http-429", True),
-        ("failed:connection-lost", True),
-        ("failed:t-c-p-timed-out", True),
-        ("failed:d-n-s-lookup", True),
-        ("failed:response-never-received", True),
-        ("failed:_-data-loss", True),
-        ("failed:response-data-loss", True),
-        ("failed:cannot-resolve-host", True),
-        ("failed:blocked", True),
-        ("failed:archive-error:blocked", False),
-        ("failed:archive-error:not-archived", False),
-        ("failed:truncated-capture", False),
-        ("failed:redirect-loop", False),
-        ("failed:not-h-t-m-l", False),
-        ("failed:page-too-large", False),
-        ("skip:http-503", False),
-        ("record", False),
-        (None, False),
-    ],
-)
-def test_is_retryable(outcome, retryable):
-    assert is_retryable(outcome) is retryable
 
 
 def test_posts_persist_across_close_and_reopen(db_path: Path, state: State):
@@ -377,30 +342,3 @@ def test_sigkill_mid_run_keeps_every_committed_write(db_path: Path):
         "posts": 1,
     }
     resumed.close()
-
-
-def test_open_refuses_a_file_that_is_not_a_database(tmp_path: Path):
-    path = tmp_path / "state.sqlite3"
-    path.write_bytes(b"this is not sqlite at all" * 100)
-    with pytest.raises(StateError, match="unusable"):
-        State.open(path)
-
-
-def test_open_refuses_a_newer_schema(db_path: Path, state: State):
-    state.close()
-    with sqlite3.connect(db_path) as raw:
-        raw.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    with pytest.raises(StateError, match="schema version 99"):
-        State.open(db_path)
-
-
-def test_open_fails_when_another_writer_holds_the_lock(db_path: Path, state: State):
-    state.close()
-    other = sqlite3.connect(db_path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    try:
-        with pytest.raises(StateError, match="locked"):
-            State.open(db_path, timeout_s=0.05)
-    finally:
-        other.execute("ROLLBACK")
-        other.close()

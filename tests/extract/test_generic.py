@@ -4,13 +4,14 @@
 in the dev corpus (Drupal 8/Bootstrap, Drupal 6 tables in windows-1252, a jQuery
 Mobile theme with Open Graph only, a static mirror whose body is found by density),
 each with the whole expected field set. The dev captures check that the fallback
-also reads the known templates right, and small pages pin each trap.
+also reads the known templates right, and small pages pin the traps that need the
+whole extractor; the parts have their own tests (test_regions, test_body,
+test_bylines, test_evidence).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -119,52 +120,10 @@ def test_comment_date_is_never_the_post_date() -> None:
     assert (fields.published, fields.author) == (None, "")
 
 
-def test_byline_date_is_month_first() -> None:
-    fields = fields_of(trap_page('<p class="meta">Posted by Joe on 10/04/2011</p>'))
-    assert fields is not None
-    assert (fields.published, fields.author) == (
-        date(2011, 10, 4),
-        "Joe",
-    )
-
-
-def test_impossible_machine_dates_fall_through_to_the_byline() -> None:
-    html = trap_page('<p class="meta">Posted by Joe on 10/04/2011</p>').replace(
-        "</head>",
-        '<meta property="article:published_time" content="0001-01-01T00:00:00+14:00">'
-        '<meta name="dcterms.date" content="2011-13-45"></head>',
-    )
-    fields = fields_of(html)
-    assert fields is not None
-    assert fields.published == date(2011, 10, 4)
-
-
 def test_sidebar_tag_cloud_is_not_the_post_tags() -> None:
     fields = fields_of(trap_page())
     assert fields is not None
     assert fields.tags == ()
-
-
-def test_comments_stay_out_of_the_body() -> None:
-    fields = fields_of(trap_page())
-    assert fields is not None
-    assert [p.text_content() for p in fields.body.iter()] == [
-        fields.body.text_content(),
-        PARA,
-        PARA,
-        PARA,
-    ]
-
-
-def test_archive_address_is_never_the_post_url() -> None:
-    html = trap_page().replace(
-        "</head>",
-        '<link rel="canonical" href="https://web.archive.org/web/2012/'
-        'http://ise.gov:80/blog/ise-bloggers/a-post?page=1"></head>',
-    )
-    fields = fields_of(html, url="https://web.archive.org/web/2012/http://x.org/")
-    assert fields is not None
-    assert fields.canonical_url == "http://www.ise.gov/blog/ise-bloggers/a-post"
 
 
 def test_page_without_body_evidence_gives_none() -> None:

@@ -14,12 +14,12 @@ command line. It imitates what a crawler of web.archive.org meets:
 - ``GET /__faults__?spec=...`` (add rules), ``?clear=1``, ``?show=1`` at run time.
 
 Every request is logged in memory (:attr:`WaybackServer.requests_log`). The page
-rewriting (:func:`rewrite_replay_page`) imitates the fixtures' ``replay/`` files.
+rewriting lives in :mod:`tests.wayback.rewrite`, the CDX answers (columns, text and
+JSON output, resume keys) in :mod:`tests.wayback.cdx_output`.
 """
 
 from __future__ import annotations
 
-import calendar
 import gzip
 import http.server
 import json
@@ -30,22 +30,15 @@ import struct
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import Literal
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-from tests.wayback.archive import (
-    CDX_FIELDS,
-    Archive,
-    CaptureRow,
-    QueryError,
-    count_cdx_pages,
-    parse_cdx_query,
-    run_cdx_query,
-    surt_urlkey,
-)
+from tests.wayback.archive import Archive, CaptureRow, surt_urlkey
+from tests.wayback.cdx_output import answer_cdx_query
 from tests.wayback.faults import Decision, Faults, FaultSpecError
+from tests.wayback.rewrite import ABSOLUTE_URL, epoch_seconds, rewrite_replay_page
 
 logger = logging.getLogger(__name__)
 
@@ -76,23 +69,6 @@ _HOP_BY_HOP = frozenset(
 # /web/20111006123456id_/http://www.ise.gov/blog   /web/2011/ise.gov/
 _REPLAY_PATH = re.compile(r"^/web/(?P<ts>\d{1,14})(?P<mod>[a-z]{2}_)?/(?P<url>.+)$")
 _COLLAPSED_SCHEME = re.compile(r"^(https?):/(?!/)", re.IGNORECASE)
-_HEAD_TAG = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
-_BODY_TAG = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
-_URL_TAG = re.compile(
-    r"<(?P<tag>a|link|img|script|form|iframe|frame|area|embed|source|input)\b[^>]*>",
-    re.IGNORECASE,
-)
-# href="/blog"  src='http://www.ise.gov/logo.png'  action=/search
-_URL_ATTR = re.compile(
-    r"""(?P<lead>\s(?:href|src|action)\s*=\s*)(?P<q>["']?)(?P<url>[^"'\s>]*)(?P=q)""",
-    re.IGNORECASE,
-)
-# @import url("http://www.ise.gov/modules/system/system.base.css?p0dy58");
-_CSS_IMPORT = re.compile(
-    r"""(?P<lead>@import\s+url\()(?P<q>["']?)(?P<url>[^"')]+)(?P=q)"""
-)
-_SKIP_URL = re.compile(r"^(?:#|javascript:|mailto:|data:|tel:|about:|$)", re.IGNORECASE)
-_ABSOLUTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,42 +188,17 @@ class WaybackServer:
     # -- answers -------------------------------------------------------------
 
     def answer_cdx(self, query_string: str) -> Reply:
-        params = parse_qs(query_string, keep_blank_values=True)
-        try:
-            query = parse_cdx_query(params)
-            fields = _field_list(params.get("fl", [""])[-1])
-            if params.get("showNumPages", [""])[-1] == "true":
-                pages = count_cdx_pages(self.archive, query)
-                return Reply(
-                    200, [("Content-Type", "text/plain")], f"{pages}\n".encode()
-                )
-            if query.limit is None or query.limit > self.max_rows:
-                query = replace(query, limit=self.max_rows)
-            result = run_cdx_query(self.archive, query)
-        except QueryError as exc:
-            return Reply(400, [("Content-Type", "text/plain")], f"{exc}\n".encode())
-        show_key = params.get("showResumeKey", [""])[-1] == "true"
-        key = result.resume_key if show_key else None
-        table = [[row.value(name) for name in fields] for row in result.rows]
-        if params.get("output", [""])[-1] == "json":
-            lines = [json.dumps(list(fields))] + [json.dumps(r) for r in table]
-            if not table:
-                lines = []
-            if key:
-                lines += ["[]", json.dumps([key])]
-            body = ("[" + ",\n".join(lines) + "]\n").encode()
-            return Reply(200, [("Content-Type", "application/json")], body)
-        text = "".join(" ".join(r) + "\n" for r in table)
-        if key:
-            text += f"\n{key}\n"
-        return Reply(200, [("Content-Type", "text/plain")], text.encode())
+        answer = answer_cdx_query(self.archive, query_string, max_rows=self.max_rows)
+        return Reply(
+            answer.status, [("Content-Type", answer.content_type)], answer.body
+        )
 
     def answer_replay(self, path: str, origin: str) -> Reply:
         match = _REPLAY_PATH.match(path)
         if not match:
             return _not_archived()
         url = _COLLAPSED_SCHEME.sub(r"\1://", match["url"])
-        if not _ABSOLUTE.match(url):
+        if not ABSOLUTE_URL.match(url):
             url = "http://" + url
         ts, mod = match["ts"], match["mod"] or ""
         captures = self.archive.captures_of(surt_urlkey(url))
@@ -255,7 +206,10 @@ class WaybackServer:
             return _not_archived()
         exact = [row for row in captures if row.timestamp == ts]
         if not exact:
-            nearest = min(captures, key=lambda r: abs(_epoch(r.timestamp) - _epoch(ts)))
+            nearest = min(
+                captures,
+                key=lambda r: abs(epoch_seconds(r.timestamp) - epoch_seconds(ts)),
+            )
             target = self._web_url(origin, nearest.timestamp, mod, url)
             headers = [
                 ("Location", target),
@@ -271,7 +225,7 @@ class WaybackServer:
         payload = self.archive.payload(row)
         status = 200 if row.statuscode in ("-", "") else int(row.statuscode)
         headers = [
-            ("Memento-Datetime", formatdate(_epoch(row.timestamp), usegmt=True)),
+            ("Memento-Datetime", formatdate(epoch_seconds(row.timestamp), usegmt=True)),
             ("Link", f'<{row.original}>; rel="original"'),
         ]
         content_type = ""
@@ -422,144 +376,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         _reset(self.connection)
 
 
-def rewrite_replay_page(
-    payload: bytes,
-    row: CaptureRow,
-    origin: str,
-    neighbours: list[CaptureRow] | None,
-    *,
-    retrieved: float,
-) -> bytes:
-    """Rewrite an archived HTML page like Wayback replay: include, toolbar, trailer.
-
-    Links keep their form: a relative ``href="/blog"`` becomes
-    ``/web/<ts>/http://www.ise.gov/blog``; an absolute one becomes
-    ``<origin>/web/<ts><mod>/...``. Images get ``im_``, stylesheets ``cs_``,
-    scripts ``js_``. Bytes are handled as latin-1 so any charset passes unchanged.
-    """
-    text = payload.decode("latin-1")
-    ts, base = row.timestamp, row.original
-
-    def web(url: str, mod: str) -> str:
-        if _SKIP_URL.match(url) or "/web/" in url:
-            return url
-        absolute = urljoin(base, url)
-        prefix = origin if _ABSOLUTE.match(url) else ""
-        return f"{prefix}/web/{ts}{mod}/{absolute}"
-
-    def tag(match: re.Match[str]) -> str:
-        element = match.group(0)
-        mod = _modifier(match["tag"].lower(), element.lower())
-        return _URL_ATTR.sub(
-            lambda a: f"{a['lead']}{a['q']}{web(a['url'], mod)}{a['q']}", element
-        )
-
-    text = _URL_TAG.sub(tag, text)
-    text = _CSS_IMPORT.sub(
-        lambda m: f"{m['lead']}{m['q']}{web(m['url'], 'cs_')}{m['q']}", text
-    )
-    text = _HEAD_TAG.sub(
-        lambda m: m.group(0) + _head_include(row, origin), text, count=1
-    )
-    if neighbours is not None:
-        toolbar = _toolbar(row, origin, neighbours)
-        text = _BODY_TAG.sub(lambda m: m.group(0) + toolbar, text, count=1)
-    return (text + _trailer(ts, retrieved)).encode("latin-1")
-
-
-def _modifier(tag: str, element: str) -> str:
-    if tag in ("img", "input", "embed", "source"):
-        return "im_"
-    if tag == "script":
-        return "js_"
-    if tag in ("iframe", "frame"):
-        return "if_"
-    if tag == "link" and "stylesheet" in element:
-        return "cs_"
-    if tag == "link" and "icon" in element:
-        return "im_"
-    return ""
-
-
-def _head_include(row: CaptureRow, origin: str) -> str:
-    return (
-        '<script src="//archive.org/includes/athena.js" type="text/javascript">'
-        "</script>\n"
-        '<script type="text/javascript" src="/_static/js/bundle-playback.js"'
-        ' charset="utf-8"></script>\n'
-        '<script type="text/javascript" src="/_static/js/wombat.js" charset="utf-8">'
-        "</script>\n"
-        '<script type="text/javascript">\n'
-        f'    __wm.init("{origin}/web");\n'
-        f'  __wm.wombat("{row.original}","{row.timestamp}","{origin}/","web",'
-        f'"/_static/",\n\t      "{_epoch(row.timestamp)}");\n</script>\n'
-        '<link rel="stylesheet" type="text/css"'
-        ' href="/_static/css/banner-styles.css" />\n'
-        "<!-- End Wayback Rewrite JS Include -->\n"
-    )
-
-
-def _toolbar(row: CaptureRow, origin: str, neighbours: list[CaptureRow]) -> str:
-    stamps = [r.timestamp for r in neighbours]
-    at = stamps.index(row.timestamp)
-    links = []
-    for label, other in (("Previous capture", at - 1), ("Next capture", at + 1)):
-        if 0 <= other < len(stamps):
-            href = f"{origin}/web/{stamps[other]}/{row.original}"
-            links.append(f'<a href="{href}" title="{stamps[other]}">{label}</a>')
-    return (
-        "\n<!-- BEGIN WAYBACK TOOLBAR INSERT -->\n<script>__wm.rw(0);</script>\n"
-        '<div id="wm-ipp-base" lang="en" style="display:none;direction:ltr;">\n'
-        '<div id="wm-ipp"><div id="wm-toolbar">\n'
-        '<form target="_top" method="get" action="/web/submit" id="wmtb">'
-        f'<input type="text" name="url" id="wmtbURL" value="{row.original}" />'
-        f'<input type="hidden" name="date" value="{row.timestamp}" /></form>\n'
-        f'<a class="t" href="/web/{row.timestamp}*/{row.original}">'
-        f"{len(stamps)} captures</a>\n{' '.join(links)}\n</div></div></div>\n"
-        f'<div id="wm-ipp-print">The Wayback Machine - '
-        f"{origin}/web/{row.timestamp}/{row.original}</div>\n"
-        "<!-- END WAYBACK TOOLBAR INSERT -->\n"
-    )
-
-
-def _trailer(ts: str, retrieved: float) -> str:
-    archived = time.strftime("%H:%M:%S %b %d, %Y", time.gmtime(_epoch(ts)))
-    now = time.strftime("%H:%M:%S %b %d, %Y", time.gmtime(retrieved))
-    return (
-        f"\n<!--\n     FILE ARCHIVED ON {archived} AND RETRIEVED FROM THE\n"
-        f"     INTERNET ARCHIVE ON {now}.\n"
-        "     JAVASCRIPT APPENDED BY WAYBACK MACHINE, COPYRIGHT INTERNET ARCHIVE.\n\n"
-        "     ALL OTHER CONTENT MAY ALSO BE PROTECTED BY COPYRIGHT (17 U.S.C.\n"
-        "     SECTION 108(a)(3)).\n-->\n"
-        "<!--\nplayback timings (ms):\n  captures_list: 0.512\n"
-        "  load_resource: 12.004\n-->"
-    )
-
-
-def _epoch(ts: str) -> int:
-    """Seconds since 1970 of a 1-14 digit Wayback timestamp, padded to its start."""
-    ts = ts.ljust(14, "0")
-    year, month, day = int(ts[:4]), int(ts[4:6]), int(ts[6:8])
-    clock = int(ts[8:10]), int(ts[10:12]), int(ts[12:14])
-    return calendar.timegm((year, max(month, 1), max(day, 1), *clock, 0, 0, 0))
-
-
 def _pool(path: str) -> str:
     if path.startswith(("/cdx/", "/web/timemap")):
         return "cdx"
     if path.startswith("/web/"):
         return "replay"
     return "control"
-
-
-def _field_list(spec: str) -> tuple[str, ...]:
-    if not spec:
-        return CDX_FIELDS
-    fields = tuple(name.strip() for name in spec.split(","))
-    unknown = [name for name in fields if name not in CDX_FIELDS]
-    if unknown:
-        raise QueryError(f"unknown fields {unknown}")
-    return fields
 
 
 def _not_archived() -> Reply:

@@ -1,4 +1,7 @@
-"""Tests of the local Wayback imitation: CDX API, replay, faults, synthetic archive."""
+"""Tests of the local Wayback imitation: CDX API, replay, faults, command line.
+
+The synthetic archive is tested in ``test_synthetic.py``.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,6 @@ from tests.wayback import fixtures
 from tests.wayback.archive import Archive, sha1_digest, surt_urlkey
 from tests.wayback.faults import Decision, Faults, FaultSpecError, parse_fault_spec
 from tests.wayback.server import WaybackServer
-from tests.wayback.synthetic import generate_archive, synthetic_posts
 
 DEV_CORPUS = fixtures.DEV_CORPUS
 wayback_archive = fixtures.wayback_archive
@@ -453,7 +455,7 @@ def test_bad_fault_specs_are_rejected(spec):
         parse_fault_spec(spec)
 
 
-# -- command line and synthetic archive --------------------------------------
+# -- command line --------------------------------------
 
 
 def test_command_line_serves_in_the_foreground():
@@ -486,64 +488,6 @@ def test_command_line_serves_in_the_foreground():
         process.terminate()
         process.wait(timeout=5)
     assert (line.split(":")[1].strip().split()[0], statuses) == ("69", [503, 200])
-
-
-def test_synthetic_archive_holds_every_post_and_links_them():
-    posts = synthetic_posts(25, seed=4)
-    archive = generate_archive(25, seed=4)
-    with WaybackServer(archive) as server:
-        table = cdx(
-            server,
-            "url=ise.gov/blog/&matchType=prefix&filter=statuscode:200"
-            "&collapse=urlkey&fl=original",
-        )
-        listed = set()
-        for page in range(3):
-            suffix = f"?page={page}" if page else ""
-            status, _, body = fetch(
-                server, f"/web/2017id_/https://www.ise.gov/blog{suffix}"
-            )
-            assert status == 302
-            location = urlsplit(
-                _location(server, f"/web/2017id_/https://www.ise.gov/blog{suffix}")
-            )
-            _, _, body = fetch(
-                server, location.path + (f"?{location.query}" if location.query else "")
-            )
-            listed |= set(
-                re.findall(
-                    r'<h2 property="dc:title" datatype=""><a href="([^"]+)"',
-                    body.decode(),
-                )
-            )
-    canonical = {
-        urlsplit(row[0])
-        ._replace(scheme="http", netloc="www.ise.gov", query="")
-        .geturl()
-        for row in table[1:]
-    }
-    assert canonical == {p.url for p in posts}
-    assert listed == {f"/blog/{p.path}" for p in posts}
-
-
-def test_synthetic_pages_carry_the_ground_truth_and_are_deterministic():
-    posts = synthetic_posts(12, seed=9)
-    archive = generate_archive(12, seed=9)
-    again = generate_archive(12, seed=9)
-    assert [r.digest for r in archive.rows()] == [r.digest for r in again.rows()]
-    for post in posts:
-        full = next(
-            r for r in archive.rows() if r.cid.startswith(f"p{post.index}.full")
-        )
-        page = archive.payload(full).decode()
-        assert full.digest == sha1_digest(archive.payload(full))
-        assert f">{post.title}</h1>" in page
-        assert post.published.isoformat() in page
-        assert "".join(f"<p>{p}</p>\n" for p in post.paragraphs) in page
-
-
-def _location(server: WaybackServer, path: str) -> str:
-    return fetch(server, path)[1]["Location"]
 
 
 def test_directory_archive_reads_payloads_lazily(tmp_path):

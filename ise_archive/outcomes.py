@@ -1,0 +1,83 @@
+"""The vocabulary of capture outcomes: which strings are outcomes, and what they mean.
+
+Every capture the CDX listing returns ends as exactly one outcome string:
+``record``, ``duplicate``, ``skip:<reason>`` or ``failed:<reason>``; ``fetching``
+marks one in flight and no outcome at all means pending. The state database
+(:mod:`ise_archive.state`) stores these strings; this module reads them: whether a
+string is an outcome at all, its class for the run report, and whether a failure
+is worth another try next run.
+
+It holds no state and does no I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+logger = logging.getLogger(__name__)
+
+#: Failure reasons (after ``failed:``) worth another try next run: the network or
+#: the archive's load was at fault, not the capture. Compared without ``-`` and
+#: ``_``, so exception-class slugs (``t-c-p-timed-out``) and short forms
+#: (``tcp-timed-out``) agree. ``truncated`` is a transfer cut short; a document cut
+#: at crawl time (``truncated-capture``) stays failed, or every run would fetch it.
+RETRYABLE_FAILURES = frozenset(
+    [
+        "timeout",
+        "tcptimedout",
+        "downloadtimeout",
+        "responseneverreceived",
+        "responsefailed",
+        "responsedataloss",
+        "dataloss",
+        "partialdownload",
+        "downloadfailed",
+        "connectionlost",
+        "connectiondone",
+        "connectionrefused",
+        "downloadconnectionrefused",
+        "connect",
+        "dnslookup",
+        "cannotresolvehost",
+        "os",
+        "truncated",
+        "blocked",
+    ]
+)
+# failed:http-503  failed:archive-error:http-429
+_RETRYABLE_HTTP = re.compile(r"^(?:archive-error:)?http-(?:408|425|429|5\d\d)$")
+# record  duplicate  fetching  skip:not-a-post:listing  failed:http-503
+_OUTCOME = re.compile(r"^(?:record|duplicate|fetching|(?:skip|failed):\S.*)$")
+
+
+def is_outcome(text: str) -> bool:
+    """True for a string the state may store as a capture's outcome.
+
+    >>> is_outcome("skip:not-a-post:listing"), is_outcome("skip:")
+    (True, False)
+    """
+    return bool(_OUTCOME.match(text))
+
+
+def is_retryable(outcome: str | None) -> bool:
+    """True for outcomes a new run should try again (in flight, transient failure).
+
+    >>> is_retryable("failed:http-503"), is_retryable("failed:http-404")
+    (True, False)
+    """
+    if outcome == "fetching":
+        return True
+    if not outcome or not outcome.startswith("failed:"):
+        return False
+    reason = outcome.removeprefix("failed:")
+    if _RETRYABLE_HTTP.match(reason):
+        return True
+    return reason.replace("-", "").replace("_", "") in RETRYABLE_FAILURES
+
+
+def outcome_class(outcome: str | None) -> str:
+    """``record``, ``duplicate``, ``skip``, ``failed`` or ``pending`` (no final one)."""
+    if outcome is None or outcome == "fetching":
+        return "pending"
+    return outcome.split(":", 1)[0]
