@@ -271,6 +271,17 @@ def _is_print(url: str) -> bool:
     return urlsplit(url).path.lower().startswith("/print/")
 
 
+def admits_url(policy: SelectionPolicy, post_url: str) -> bool:
+    """Whether a post URL falls under the policy's ``url_prefix`` (if any).
+
+    Selection cannot judge a ``/node/N`` capture before it is fetched; the crawler
+    asks this once the page has told the post's URL.
+    """
+    if not policy.url_prefix:
+        return True
+    return post_url.lower().startswith(_prefix_url(policy.url_prefix))
+
+
 def _group_in_prefix(captures: Sequence[Capture], prefix: str | None) -> bool:
     """Whether the group's post falls under ``prefix``; True when it cannot be told
     yet (a ``node:N`` group must be resolved before its post URL is known)."""

@@ -68,6 +68,11 @@ ISE_ARCHIVE_STOP_ON_REFUSED = True
 # --- extraction and results -----------------------------------------------------------
 #: Pages larger than this are refused unparsed (reported as failed:page-too-large).
 ISE_ARCHIVE_MAX_PAGE_BYTES = 5 * 1024 * 1024
+#: Captures of one post tried (newest first, then the print page) before the post is
+#: reported lost. Broken captures (cut at crawl time, empty, soft-404s, the archive's
+#: notices) come in runs after a site's decline, so a small number loses posts that
+#: still have good older captures.
+ISE_ARCHIVE_MAX_ATTEMPTS = 8
 #: How often a capture whose bytes came back truncated is fetched again.
 ISE_ARCHIVE_TRUNCATED_RETRIES = 3
 #: Exit non-zero when more than this share of fetched captures failed.

@@ -20,7 +20,9 @@ under this URL).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,7 @@ from ise_archive.extract import ExtractOptions, PostPage
 from ise_archive.records import Capture, Post, Skip
 from ise_archive.selection import (
     SelectionPolicy,
+    admits_url,
     capture_identity,
     capture_key,
     plan_discovery_pages,
@@ -70,6 +73,14 @@ _CONNECTION_REFUSED = (
     "ConnectionRefusedError",
     "ConnectError",
 )
+#: Headers of the transfer, not of the archived page: Scrapy has already checked
+#: the length, and after decompression ``Content-Length`` is the gzipped size, which
+#: exceeds the body for incompressible bytes and read as truncation.
+_TRANSFER_HEADERS = frozenset(
+    {"content-length", "content-encoding", "transfer-encoding"}
+)
+# "NotHTML" -> "Not-HTML", "TruncatedCapture" -> "Truncated-Capture"
+_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 class IseBlogSpider(Spider):
@@ -107,12 +118,8 @@ class IseBlogSpider(Spider):
     def update_settings(cls, settings: Any) -> None:
         """Turn the ``ISE_ARCHIVE_*`` politeness settings into two download slots."""
         super().update_settings(settings)
-        cdx_rpm = settings.getfloat("ISE_ARCHIVE_CDX_RPM")
-        replay_rps = settings.getfloat("ISE_ARCHIVE_REPLAY_RPS")
-        if cdx_rpm <= 0:
-            raise NotConfigured(f"ISE_ARCHIVE_CDX_RPM ({cdx_rpm!r}) must be > 0")
-        if replay_rps <= 0:
-            raise NotConfigured(f"ISE_ARCHIVE_REPLAY_RPS ({replay_rps!r}) must be > 0")
+        cdx_rpm = _positive_float(settings, "ISE_ARCHIVE_CDX_RPM")
+        replay_rps = _positive_float(settings, "ISE_ARCHIVE_REPLAY_RPS")
         slots = {
             "cdx": {
                 "concurrency": settings.getint("ISE_ARCHIVE_CDX_CONCURRENCY"),
@@ -157,8 +164,13 @@ class IseBlogSpider(Spider):
         spider.follow_listings = s.getbool("ISE_ARCHIVE_FOLLOW_LISTINGS")
         spider.truncated_retries = s.getint("ISE_ARCHIVE_TRUNCATED_RETRIES")
         spider.plan_batch = max(1, s.getint("ISE_ARCHIVE_PLAN_BATCH"))
+        attempts = s.getint("ISE_ARCHIVE_MAX_ATTEMPTS")
+        if attempts < 1:
+            raise NotConfigured(f"ISE_ARCHIVE_MAX_ATTEMPTS ({attempts!r}) must be >= 1")
+        spider.policy = replace(spider.policy, max_attempts=attempts)
         spider.started = datetime.now(UTC)
-        spider.run_id = spider.started.strftime("%Y%m%dT%H%M%SZ")
+        # milliseconds: two runs started in the same second stay two runs
+        spider.run_id = spider.started.strftime("%Y%m%dT%H%M%S.%f")[:-3] + "Z"
         spider.state = State.open(Path(state_path))
         spider.state.begin_run(spider.run_id, parameters=spider.run_parameters())
         reset = spider.state.reset_inflight()
@@ -347,7 +359,7 @@ class IseBlogSpider(Spider):
             response.body,
             url=capture.original,
             timestamp=capture.timestamp,
-            headers=headers,
+            headers=_page_headers(headers),
             options=self.options,
         )
         try:
@@ -360,6 +372,10 @@ class IseBlogSpider(Spider):
             logger.warning(
                 "Could not read %(url)s: %(exc)s", {"url": response.url, "exc": exc}
             )
+            return
+        if isinstance(result, Post) and not admits_url(self.policy, result.url):
+            # a /node/N capture turned out to be a post outside -a prefix
+            self.settle(capture, "skip:out-of-prefix")
             return
         yield result
         if isinstance(result, Skip):
@@ -385,9 +401,8 @@ class IseBlogSpider(Spider):
             nid = node_id(capture.original)
             if post_url and nid is not None:
                 self.state.set_alias(nid, post_url)
-            self.settle(
-                capture, f"skip:redirect-to:{post_url or classify_url(original)}"
-            )
+            target_kind = "post" if post_url else classify_url(original)
+            self.settle(capture, f"skip:redirect-to-{target_kind}")
             if post_url and not self.state.captures_of(post_url):
                 yield self.cdx_request(exact_query(post_url))
             return
@@ -415,7 +430,9 @@ class IseBlogSpider(Spider):
             self.settle(capture, "failed:truncated-capture")
             logger.warning("Capture stays truncated: %(url)s", {"url": response.url})
             return
-        retry = response.request.replace(dont_filter=True)
+        # a fresh request: one copied from the response carries Scrapy's internal
+        # meta (download_latency...) into the next download
+        retry = self.capture_request(capture, hops=response.meta.get("hops", 0))
         retry.meta["truncated_tries"] = tries
         yield retry
 
@@ -468,6 +485,18 @@ class IseBlogSpider(Spider):
         self.state.close()
 
 
+def _positive_float(settings: Any, name: str) -> float:
+    """A rate setting, refused (NotConfigured, naming it) unless a number > 0."""
+    raw = settings.get(name)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise NotConfigured(f"{name} ({raw!r}) must be a number > 0") from None
+    if not value > 0:  # also refuses NaN
+        raise NotConfigured(f"{name} ({raw!r}) must be a number > 0")
+    return value
+
+
 def _phase_of(identity: str) -> str:
     if identity.startswith("node:"):
         return "nodes"
@@ -482,18 +511,22 @@ def _headers(response: Response) -> dict[str, str]:
     }
 
 
+def _page_headers(headers: dict[str, str]) -> dict[str, str]:
+    """The headers that describe the archived page (see ``_TRANSFER_HEADERS``)."""
+    return {k: v for k, v in headers.items() if k not in _TRANSFER_HEADERS}
+
+
 def _skip(reason: str) -> str:
     return reason if reason.startswith("skip:") else f"skip:{reason}"
 
 
 def _slug(name: str) -> str:
-    """``TruncatedCapture`` -> ``truncated-capture`` (a stable reason slug)."""
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i:
-            out.append("-")
-        out.append(ch.lower())
-    return "".join(out).removesuffix("-error")
+    """``TruncatedCapture`` -> ``truncated-capture`` (a stable reason slug).
+
+    >>> _slug("NotHTML"), _slug("PageTooLarge"), _slug("ExtractionError")
+    ('not-html', 'page-too-large', 'extraction')
+    """
+    return _WORD_BOUNDARY.sub("-", name).lower().removesuffix("-error")
 
 
 def result_key(result: Post | Skip) -> str | None:

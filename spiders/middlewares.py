@@ -25,6 +25,7 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,10 @@ class ArchivePoolsMiddleware:
             raise NotConfigured(f"ISE_ARCHIVE_429_PAUSE ({pause!r}) must be >= 0")
         if backoff < 1:
             raise NotConfigured(f"ISE_ARCHIVE_429_BACKOFF ({backoff!r}) must be >= 1")
+        if max_retries < 0:
+            raise NotConfigured(
+                f"ISE_ARCHIVE_429_MAX_RETRIES ({max_retries!r}) must be >= 0"
+            )
         return cls(crawler, pause=pause, backoff=backoff, max_retries=max_retries)
 
     def process_request(self, request: Request) -> None:
@@ -120,14 +125,22 @@ class ArchivePoolsMiddleware:
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retries, with the pool paused ``base * 2**n`` seconds between tries."""
 
+    def __init__(self, settings: BaseSettings) -> None:
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("ISE_ARCHIVE_RETRY_BACKOFF_BASE")
+        self.backoff_max = settings.getfloat("ISE_ARCHIVE_RETRY_BACKOFF_MAX")
+        for name, value in (
+            ("ISE_ARCHIVE_RETRY_BACKOFF_BASE", self.backoff_base),
+            ("ISE_ARCHIVE_RETRY_BACKOFF_MAX", self.backoff_max),
+        ):
+            if value < 0:
+                raise NotConfigured(f"{name} ({value!r}) must be >= 0")
+
     def _retry(self, request: Request, reason: Any) -> Request | None:
         retry = super()._retry(request, reason)
         if retry is not None:
-            settings = self.crawler.settings
-            base = settings.getfloat("ISE_ARCHIVE_RETRY_BACKOFF_BASE")
-            ceiling = settings.getfloat("ISE_ARCHIVE_RETRY_BACKOFF_MAX")
             n = retry.meta.get("retry_times", 1)
-            seconds = min(ceiling, base * 2 ** (n - 1))
+            seconds = min(self.backoff_max, self.backoff_base * 2 ** (n - 1))
             pause_pool(
                 self.crawler, request.meta.get("pool", "replay"), seconds, slow_by=1.0
             )

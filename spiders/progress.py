@@ -46,7 +46,8 @@ class ProgressLog:
         stats = self.crawler.stats
         fetched = stats.get_value("ise_archive/fetch/requests", 0)
         extracted = stats.get_value("ise_archive/capture/record", 0)
-        scheduler = self.crawler.engine.slot.scheduler if self.crawler.engine else None
+        # runs only between spider_opened and spider_closed, so the engine is set
+        scheduler = self.crawler.engine.scheduler
         pending = len(scheduler) if scheduler is not None else 0
         logger.info(
             "%(line)s",

@@ -10,9 +10,13 @@ job stays quiet on quiet nights.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import NotConfigured
+
+logger = logging.getLogger(__name__)
 
 
 class Command(ScrapyCrawlCommand):
@@ -21,7 +25,13 @@ class Command(ScrapyCrawlCommand):
             super().run(args, opts)
             return
         assert self.crawler_process is not None
-        crawler = self._create_crawler(args[0])
+        try:
+            # the spider's update_settings validates the rate settings here
+            crawler = self._create_crawler(args[0])
+        except NotConfigured as exc:
+            logger.error("Cannot start the crawl: %(exc)s", {"exc": exc})
+            self.exitcode = 3
+            return
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:

@@ -1,0 +1,72 @@
+"""pipelines/dataset.py: the dataset and run report are written when the crawl ends."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.misc import build_from_crawler
+
+from ise_archive.dataset import render_record_line
+from ise_archive.extract import ExtractOptions, extract
+from ise_archive.records import Capture, Post
+from ise_archive.selection import capture_identity
+from pipelines.dataset import DatasetPipeline
+from pipelines.state import CaptureStatePipeline
+from tests.e2e.crawl import last_report, read_records
+from tests.spiders.crawlers import BASE_URL, make_crawler, open_spider
+from tests.wayback.fixtures import DEV_CORPUS
+
+POST = "http://www.ise.gov/blog/ise-bloggers/welcome-ise-blog"
+GOOD = Capture(timestamp="20140302185900", original=POST)
+BROKEN = Capture(timestamp="20160101000000", original=POST)
+
+
+@pytest.mark.parametrize("share", [-0.1, 1.5])
+def test_a_bad_failure_share_is_refused(tmp_path: Path, share: float) -> None:
+    crawler = make_crawler(tmp_path, ISE_ARCHIVE_MAX_FAILURE_SHARE=share)
+    with pytest.raises(NotConfigured, match="ISE_ARCHIVE_MAX_FAILURE_SHARE"):
+        build_from_crawler(DatasetPipeline, crawler)
+
+
+def test_closing_writes_the_records_and_the_report(tmp_path: Path) -> None:
+    spider = open_spider(make_crawler(tmp_path))
+    spider.state.add_captures([GOOD, BROKEN], capture_identity)
+    body = (DEV_CORPUS / "captures" / "c0026.bin").read_bytes()
+    post = extract(
+        body,
+        url=POST,
+        timestamp=GOOD.timestamp,
+        options=ExtractOptions(archive_base_url=BASE_URL),
+    )
+    assert isinstance(post, Post)
+    build_from_crawler(CaptureStatePipeline, spider.crawler).process_item(post)
+    spider.settle(BROKEN, "failed:truncated-capture")
+    pipeline = build_from_crawler(DatasetPipeline, spider.crawler)
+
+    pipeline.close_spider()
+
+    merged = next(spider.state.merged_posts(archive_base_url=BASE_URL))
+    spider.state.close()
+    assert read_records(tmp_path) == [json.loads(render_record_line(merged))]
+    assert [(c["timestamp"], c["outcome"]) for c in merged.to_json()["captures"]] == [
+        (GOOD.timestamp, "record"),
+        (BROKEN.timestamp, "failed:truncated-capture"),
+    ]
+    report = last_report(tmp_path)
+    assert (report["posts_added"], report["failed"], report["accounting"]) == (
+        1,
+        {"truncated-capture": 1},
+        {"record": 1, "duplicate": 0, "skip": 0, "failed": 1, "pending": 0},
+    )
+    assert spider.exit_code == report["exit_code"]
+    assert spider.summary.startswith(f"Run {spider.run_id} finished")
+    stats = spider.crawler.stats
+    assert [
+        stats.get_value(f"ise_archive/posts/{n}") for n in ("added", "updated")
+    ] == [
+        1,
+        0,
+    ]

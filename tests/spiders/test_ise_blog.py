@@ -1,0 +1,355 @@
+"""spiders/ise_blog.py: settings, arguments and callbacks, with real Scrapy objects."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import NotConfigured
+from scrapy.http import HtmlResponse, Response
+
+from ise_archive import settings
+from ise_archive.archive.cdx import CDX_FIELDS, exact_query
+from ise_archive.extract import ExtractOptions, extract
+from ise_archive.records import Capture, Post
+from spiders.ise_blog import IseBlogSpider
+from tests.spiders.crawlers import BASE_URL, make_crawler, open_spider
+from tests.wayback.fixtures import DEV_CORPUS
+
+POST = "http://www.ise.gov/blog/ise-bloggers/welcome-ise-blog"
+GOOD = Capture(timestamp="20140302185900", original=POST)
+MEMENTO = {"Memento-Datetime": "Sun, 02 Mar 2014 18:59:00 GMT"}
+
+
+def _payload(cid: str) -> bytes:
+    return (DEV_CORPUS / "captures" / f"{cid}.bin").read_bytes()
+
+
+@pytest.fixture
+def spider(tmp_path: Path) -> IseBlogSpider:
+    spider = open_spider(make_crawler(tmp_path))
+    yield spider
+    spider.state.close()
+
+
+def _reply(
+    spider: IseBlogSpider,
+    capture: Capture,
+    *,
+    status: int = 200,
+    body: bytes = b"",
+    headers: dict[str, Any] | None = None,
+    hops: int = 0,
+) -> Response:
+    request = spider.capture_request(capture, hops=hops)
+    return HtmlResponse(
+        request.url,
+        status=status,
+        body=body,
+        headers={"Content-Type": "text/html; charset=utf-8", **(headers or {})},
+        request=request,
+    )
+
+
+def _outcome(spider: IseBlogSpider, identity: str, capture: Capture) -> str | None:
+    return spider.state.outcomes_of(identity).get(
+        f"{capture.timestamp} {capture.original}"
+    )
+
+
+# --- settings and arguments ---------------------------------------------------------
+
+
+def test_the_pools_become_download_slots(tmp_path: Path) -> None:
+    crawler = make_crawler(
+        tmp_path,
+        ISE_ARCHIVE_CDX_RPM=30,
+        ISE_ARCHIVE_REPLAY_RPS=4,
+        ISE_ARCHIVE_REPLAY_CONCURRENCY=2,
+    )
+    assert crawler.settings.getdict("DOWNLOAD_SLOTS") == {
+        "cdx": {"concurrency": 1, "delay": 2.0, "jitter": 0},
+        "replay": {"concurrency": 2, "delay": 0.25, "jitter": 0},
+    }
+
+
+@pytest.mark.parametrize("value", [0, -5, "fast", "nan", None])
+@pytest.mark.parametrize("name", ["ISE_ARCHIVE_CDX_RPM", "ISE_ARCHIVE_REPLAY_RPS"])
+def test_bad_rates_are_refused(tmp_path: Path, name: str, value: object) -> None:
+    with pytest.raises(NotConfigured, match=f"^{name} \\({value!r}\\) must be"):
+        make_crawler(tmp_path, **{name: value})
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"versions": "bogus"}, "-a versions='bogus': use 'latest' or 'all'"),
+        ({"from": "20x1"}, "-a from='20x1': use 1-14 digits (YYYY...)"),
+        ({"to": "201301011200000"}, "-a to='201301011200000': use 1-14 digits"),
+    ],
+)
+def test_bad_arguments_are_refused_clearly(
+    tmp_path: Path, arguments: dict[str, str], message: str
+) -> None:
+    with pytest.raises(NotConfigured) as refused:
+        open_spider(make_crawler(tmp_path), **arguments)
+    assert str(refused.value).startswith(message)
+
+
+def test_arguments_make_the_policy(tmp_path: Path) -> None:
+    spider = open_spider(
+        make_crawler(tmp_path, ISE_ARCHIVE_MAX_ATTEMPTS=5),
+        versions="all",
+        to="2013",
+        prefix="https://ise.gov/blog/Kshemendra-Paul",
+        **{"from": "2011"},
+    )
+    spider.state.close()
+    assert (
+        spider.policy.versions,
+        spider.policy.from_ts,
+        spider.policy.to_ts,
+        spider.policy.url_prefix,
+        spider.policy.max_attempts,
+    ) == ("all", "2011", "2013", "https://ise.gov/blog/Kshemendra-Paul", 5)
+
+
+def test_a_post_gets_several_attempts_by_default(spider: IseBlogSpider) -> None:
+    assert spider.policy.max_attempts == settings.ISE_ARCHIVE_MAX_ATTEMPTS > 3
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("ISE_ARCHIVE_MAX_ATTEMPTS", 0), ("WAYBACK_BASE_URL", "ftp://archive.org")],
+)
+def test_bad_settings_are_refused(tmp_path: Path, name: str, value: object) -> None:
+    with pytest.raises(NotConfigured, match=name):
+        open_spider(make_crawler(tmp_path, **{name: value}))
+
+
+# --- phase 1: the capture index -----------------------------------------------------
+
+
+def _cdx_rows(*captures: tuple[str, str]) -> list[list[str]]:
+    return [
+        ["gov,ise)/x", ts, url, "text/html", "200", f"DIGEST{ts}", "1000"]
+        for ts, url in captures
+    ]
+
+
+def test_parse_cdx_stores_captures_and_asks_for_the_next_page(
+    spider: IseBlogSpider,
+) -> None:
+    query = exact_query(POST)
+    request = spider.cdx_request(query)
+    body = json.dumps(
+        [
+            list(CDX_FIELDS),
+            *_cdx_rows(
+                ("20100617033511", POST),
+                ("20140302185900", POST.replace("http://www.", "http://")),
+                ("20120101000000", "http://www.ise.gov/category/free-tags/pm-ise"),
+            ),
+            [],
+            ["gov%2Cise%29%2Fblog+20140302185900%21"],
+        ]
+    ).encode()
+
+    follow = list(
+        spider.parse_cdx(Response(request.url, body=body, request=request), query)
+    )
+
+    assert [r.url for r in follow] == [
+        spider.cdx_request(query, "gov%2Cise%29%2Fblog+20140302185900%21").url
+    ]
+    assert (follow[0].callback, follow[0].meta["pool"]) == (spider.parse_cdx, "cdx")
+    assert [c.timestamp for c in spider.state.captures_of(POST)] == [
+        "20100617033511",
+        "20140302185900",
+    ]
+    stats = spider.crawler.stats
+    assert (
+        stats.get_value("ise_archive/cdx/captures"),
+        stats.get_value("ise_archive/cdx/new"),
+        stats.get_value("ise_archive/skip/reason_count/not-a-post:tag"),
+    ) == (3, 3, 1)
+
+
+def test_the_last_cdx_page_asks_for_nothing_more(spider: IseBlogSpider) -> None:
+    query = exact_query(POST)
+    request = spider.cdx_request(query)
+    body = json.dumps([list(CDX_FIELDS), *_cdx_rows(("20100617033511", POST))])
+
+    follow = list(
+        spider.parse_cdx(
+            Response(request.url, body=body.encode(), request=request), query
+        )
+    )
+
+    assert follow == []
+    assert len(spider.state.captures_of(POST)) == 1
+
+
+def test_a_failed_cdx_query_is_counted(
+    spider: IseBlogSpider, caplog: pytest.LogCaptureFixture
+) -> None:
+    query = exact_query(POST)
+    request = spider.cdx_request(query)
+
+    follow = list(
+        spider.parse_cdx(Response(request.url, status=504, request=request), query)
+    )
+
+    assert follow == []
+    assert spider.crawler.stats.get_value("ise_archive/cdx/failed/http-504") == 1
+    assert caplog.record_tuples == [
+        ("spiders.ise_blog", 40, f"CDX query failed with HTTP 504: {request.url}")
+    ]
+
+
+# --- fetching a capture -------------------------------------------------------------
+
+
+def test_parse_capture_yields_the_post(spider: IseBlogSpider) -> None:
+    body = _payload("c0026")
+    response = _reply(spider, GOOD, body=body, headers=MEMENTO)
+
+    items = list(spider.parse_capture(response, GOOD))
+
+    options = ExtractOptions(archive_base_url=BASE_URL)
+    expected = extract(body, url=POST, timestamp=GOOD.timestamp, options=options)
+    assert isinstance(expected, Post)
+    assert items == [expected]
+    assert expected.title == "Welcome to the ISE Blog"
+    assert spider.crawler.stats.get_value("ise_archive/fetch/requests") == 1
+
+
+def test_a_stale_content_length_is_not_read_as_truncation(
+    spider: IseBlogSpider,
+) -> None:
+    """After decompression Content-Length is the gzipped size; Scrapy checked it."""
+    body = _payload("c0026")
+    headers = {**MEMENTO, "Content-Length": str(len(body) + 500)}
+
+    response = _reply(spider, GOOD, body=body, headers=headers)
+
+    items = list(spider.parse_capture(response, GOOD))
+
+    assert [type(item) for item in items] == [Post]
+
+
+def test_binary_garbage_fails_with_a_readable_reason(spider: IseBlogSpider) -> None:
+    spider.state.add_captures([GOOD], lambda c: POST)
+    garbage = random.Random(6).randbytes(5000)
+
+    items = list(
+        spider.parse_capture(_reply(spider, GOOD, body=garbage, headers=MEMENTO), GOOD)
+    )
+
+    assert items == []
+    assert _outcome(spider, POST, GOOD) == "failed:not-html"
+
+
+def test_a_truncated_page_is_fetched_again_with_a_fresh_request(
+    spider: IseBlogSpider,
+) -> None:
+    body = _payload("c0026")
+    response = _reply(spider, GOOD, body=body[: len(body) // 2], headers=MEMENTO)
+    response.meta["download_latency"] = 0.1  # what the downloader adds
+
+    items = list(spider.parse_capture(response, GOOD))
+
+    assert [(r.url, r.meta["truncated_tries"]) for r in items] == [(response.url, 1)]
+    assert "download_latency" not in items[0].meta
+    assert spider.crawler.stats.get_value("ise_archive/fetch/truncated") == 1
+
+
+def test_the_archives_not_archived_page_is_a_failure(spider: IseBlogSpider) -> None:
+    spider.state.add_captures([GOOD], lambda c: POST)
+    body = b"<html><body><p>Wayback Machine doesn't have that page archived.</p>"
+
+    items = list(
+        spider.parse_capture(_reply(spider, GOOD, status=404, body=body), GOOD)
+    )
+
+    assert items == []
+    assert _outcome(spider, POST, GOOD) == "failed:archive-error:not-archived"
+
+
+def test_an_archived_redirect_teaches_the_alias(spider: IseBlogSpider) -> None:
+    node = Capture(timestamp="20130510031507", original="http://www.ise.gov/node/1224")
+    spider.state.add_captures([node], lambda c: "node:1224")
+    location = f"{BASE_URL}/web/20130510031507id_/{POST}"
+    response = _reply(
+        spider, node, status=301, headers={**MEMENTO, "Location": location}
+    )
+
+    items = list(spider.parse_capture(response, node))
+
+    assert spider.state.alias(1224) == POST
+    assert _outcome(spider, "node:1224", node) == "skip:redirect-to-post"
+    # the post's captures are not known yet: look them up exactly
+    assert [(r.url, r.callback) for r in items] == [
+        (spider.cdx_request(exact_query(POST)).url, spider.parse_cdx)
+    ]
+
+
+def test_the_archives_nearest_capture_redirect_is_followed_once(
+    spider: IseBlogSpider,
+) -> None:
+    asked = Capture(timestamp="20140302000000", original=POST)
+    spider.state.add_captures([asked], lambda c: POST)
+    location = f"/web/{GOOD.timestamp}id_/{POST}"
+    headers = {"Location": location, "X-Archive-Redirect-Reason": "found capture"}
+
+    first = list(
+        spider.parse_capture(_reply(spider, asked, status=302, headers=headers), asked)
+    )
+    again = list(
+        spider.parse_capture(_reply(spider, asked, status=302, headers=headers), asked)
+    )
+
+    assert [(r.url, r.meta["hops"], r.cb_kwargs) for r in first] == [
+        (f"{BASE_URL}/web/{GOOD.timestamp}id_/{POST}", 1, {"capture": GOOD})
+    ]
+    assert again == []  # the nearest capture is already being fetched
+    assert _outcome(spider, POST, asked) == "duplicate"
+    assert _outcome(spider, POST, GOOD) == "fetching"
+
+
+def test_a_redirect_loop_inside_the_archive_ends(spider: IseBlogSpider) -> None:
+    asked = Capture(timestamp="20140302000000", original=POST)
+    spider.state.add_captures([asked], lambda c: POST)
+    headers = {"Location": f"/web/20140303000000id_/{POST}"}
+
+    items = list(
+        spider.parse_capture(
+            _reply(spider, asked, status=302, headers=headers, hops=3), asked
+        )
+    )
+
+    assert items == []
+    assert _outcome(spider, POST, asked) == "failed:redirect-loop"
+
+
+def test_a_redirect_without_location_fails(spider: IseBlogSpider) -> None:
+    spider.state.add_captures([GOOD], lambda c: POST)
+
+    items = list(spider.parse_capture(_reply(spider, GOOD, status=302), GOOD))
+
+    assert items == []
+    assert _outcome(spider, POST, GOOD) == "failed:redirect-without-location"
+
+
+def test_capture_requests_use_the_replay_pool_raw(spider: IseBlogSpider) -> None:
+    request = spider.capture_request(GOOD)
+    assert isinstance(request, Request)
+    assert (request.url, request.meta["pool"], request.meta["dont_redirect"]) == (
+        f"{BASE_URL}/web/{GOOD.timestamp}id_/{POST}",
+        "replay",
+        True,
+    )
