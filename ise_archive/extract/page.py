@@ -76,6 +76,12 @@ FEED_HINTS = ("<rss", "<rdf:rdf", "<feed")
 #: Traces every Drupal page carries (generator meta, settings script, core JS).
 DRUPAL_MARKERS = ('content="Drupal', "Drupal.settings", "/misc/drupal.js")
 FEED_END_TAGS = ("</rss>", "</feed>", "</rdf:rdf>")
+# <div class="x">  </font>  <span>: pure containers, dropped from a page nested too
+# deep for libxml2 (see _parse)
+_CONTAINER_TAG = re.compile(
+    r"</?(?:div|span|font|center|section|article|aside|main|small|big)\b[^>]*>",
+    re.IGNORECASE,
+)
 # "...<a hre" at the very end: the text stops inside a tag.
 _OPEN_TAG_AT_END = re.compile(r"<(?:[A-Za-z/!][^>]*)?$")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -284,15 +290,34 @@ def _check_complete(text: str, where: str) -> None:
 
 
 def _parse(text: str, where: str) -> HtmlElement:
-    """Parse once. lxml refuses ``str`` input with an XML encoding declaration."""
+    """Parse once. lxml refuses ``str`` input with an XML encoding declaration.
+
+    libxml2 silently drops whatever is nested deeper than 256 elements (2048 with
+    ``huge_tree``), which old pages full of unclosed ``<div>``/``<font>`` reach. Such
+    a page is parsed again with those container tags removed: its structure is lost
+    (the generic extractor reads it) but its text is not.
+    """
     match = _XML_DECLARATION.match(text)
     if match:
         text = text[match.end() :]
+    doc, too_deep = _parse_html(text, where)
+    if too_deep:
+        logger.warning(
+            "%(where)s: markup nested deeper than libxml2 allows; parsed flattened",
+            {"where": where},
+        )
+        doc, _ = _parse_html(_CONTAINER_TAG.sub("\n", text), where)
+    return doc
+
+
+def _parse_html(text: str, where: str) -> tuple[HtmlElement, bool]:
+    parser = lxml.html.HTMLParser(huge_tree=True)
     try:
-        doc = lxml.html.document_fromstring(text)
+        doc = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise NotHTML(f"{where}: cannot be parsed as HTML") from exc
-    return doc
+    too_deep = any("Excessive depth" in entry.message for entry in parser.error_log)
+    return doc, too_deep
 
 
 def _base_url(doc: HtmlElement, capture_url: str | None) -> str:

@@ -446,3 +446,20 @@ def test_unknown_layout_at_a_listing_url_is_not_a_post() -> None:
     item = PostPage(UNKNOWN_LAYOUT, url="http://www.ise.gov/blog?page=3").read().item
     assert isinstance(item, Skip)
     assert (item.kind, item.reason) == ("listing", "not-a-post:listing")
+
+
+@pytest.mark.parametrize("depth", [300, 5000])
+def test_markup_nested_deeper_than_libxml2_allows_keeps_its_text(depth: int) -> None:
+    page = (
+        "<html><head><title>Nested Post | Information Sharing Environment</title>"
+        "</head><body><h1>Nested Post</h1>"
+        + "<div>" * depth
+        + "<p>Deep text of the post, long enough to be an article body. " * 4
+        + "</p></body></html>"
+    ).encode()
+
+    result = extract(page, url="http://www.ise.gov/blog/ise-bloggers/nested-post")
+
+    assert isinstance(result, Post)
+    assert result.title == "Nested Post"
+    assert "Deep text of the post" in result.body_markdown
