@@ -73,8 +73,11 @@ ISE_ARCHIVE_MAX_PAGE_BYTES = 5 * 1024 * 1024
 #: notices) come in runs after a site's decline, so a small number loses posts that
 #: still have good older captures.
 ISE_ARCHIVE_MAX_ATTEMPTS = 8
-#: How often a capture whose bytes came back truncated is fetched again.
-ISE_ARCHIVE_TRUNCATED_RETRIES = 3
+#: How often a capture whose document came back cut short is fetched again. A cut
+#: *transfer* is caught by Scrapy (DOWNLOAD_FAIL_ON_DATALOSS) and retried like any
+#: transport error, so a document still cut after a complete transfer was almost
+#: always truncated in the archive itself: one more try, then the next capture.
+ISE_ARCHIVE_TRUNCATED_RETRIES = 1
 #: Exit non-zero when more than this share of fetched captures failed.
 ISE_ARCHIVE_MAX_FAILURE_SHARE = 0.05
 #: Seconds between progress lines (0 disables them).

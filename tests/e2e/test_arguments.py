@@ -73,3 +73,18 @@ def test_a_bad_argument_stops_before_any_request(
     assert result.returncode == 3
     assert "from" in result.stderr
     assert wayback_server.requests_log == []
+
+
+def test_small_cdx_pages_are_followed_by_resume_key(
+    wayback_server: WaybackServer, tmp_path: Path
+) -> None:
+    result = run_crawl(
+        wayback_server.base_url, tmp_path / "out", ISE_ARCHIVE_CDX_PAGE_SIZE="4"
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(r["url"] for r in read_records(tmp_path / "out")) == sorted(
+        gold_posts()
+    )
+    resumed = [r for r in wayback_server.requests_log if "resumeKey=" in r.path]
+    assert len(resumed) >= 10
