@@ -12,7 +12,8 @@ code  status       when
 ====  ===========  ==========================================================
 3     failed       an internal error or bad configuration stopped the run
 2     blocked      the archive refused us or could not be reached: resume later
-1     failed       failures this run exceed ``max_failure_share`` of outcomes
+1     failed       a CDX query failed for good (discovery is incomplete), or
+                   failures this run exceed ``max_failure_share`` of outcomes
 0     partial      some captures failed (within the share) or remain pending
 0     no-change    nothing new listed, nothing fetched, no post added or changed
 0     ok           everything else
@@ -53,6 +54,7 @@ ACCOUNTING_CLASSES: tuple[str, ...] = (
 
 _SKIP_PREFIX = "ise_archive/skip/reason_count/"
 _FAILED_PREFIX = "ise_archive/failed/reason_count/"
+_CDX_FAILED_PREFIX = "ise_archive/cdx/failed/"
 _STATUS_PREFIX = "downloader/response_status_count/"
 _POOL_PREFIX = "ise_archive/pool/"
 
@@ -65,6 +67,9 @@ class RunReport:
     this run or an earlier one); ``accounting`` sorts exactly those by outcome, so
     its values add up to it. ``captures_listed`` is what this run's CDX listing
     returned; ``skipped``, ``failed`` and ``fetched`` are this run's.
+    ``discovery_failed`` counts this run's CDX requests that failed for good (after
+    their retries), by reason (``http-503``, ``bad-answer``, ``transport``): the
+    captures they would have listed are unknown, so such a run is never "ok".
     """
 
     run_id: str
@@ -84,6 +89,7 @@ class RunReport:
     posts_total: int = 0
     skipped: Mapping[str, int] = field(default_factory=dict)
     failed: Mapping[str, int] = field(default_factory=dict)
+    discovery_failed: Mapping[str, int] = field(default_factory=dict)
     requests_by_status: Mapping[str, int] = field(default_factory=dict)
     requests_by_pool: Mapping[str, int] = field(default_factory=dict)
     accounting: Mapping[str, int] = field(default_factory=dict)
@@ -153,6 +159,7 @@ def build_report(
         posts_total=int((state_counts or {}).get("posts", 0)),
         skipped=skipped,
         failed=failed,
+        discovery_failed=_by_prefix(stats, _CDX_FAILED_PREFIX),
         requests_by_status=requests_by_status,
         requests_by_pool=requests_by_pool,
         accounting=accounting,
@@ -175,6 +182,16 @@ def _decide(
         return "blocked", EXIT_BLOCKED, ("the archive refused or blocked us",)
     if requests and not responses:
         return "blocked", EXIT_BLOCKED, ("no request got an answer from the archive",)
+    if report.discovery_failed:
+        n = sum(report.discovery_failed.values())
+        return (
+            "failed",
+            EXIT_TOO_MANY_FAILURES,
+            (
+                f"{n} CDX requests failed ({_reasons(report.discovery_failed)}): "
+                "discovery is incomplete, run again to list what they missed",
+            ),
+        )
     if report.failed and report.failure_share > report.max_failure_share:
         return (
             "failed",

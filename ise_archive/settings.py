@@ -15,7 +15,7 @@ about 1.5/s, a 429 pauses its whole pool for 60 s and halves its rate.
 
 from __future__ import annotations
 
-from ise_archive.archive.cdx import DEFAULT_PREFIXES
+from ise_archive.archive.cdx import DEFAULT_FILTERS, DEFAULT_PREFIXES
 
 BOT_NAME = "ise_archive"
 SPIDER_MODULES = ["spiders"]
@@ -45,6 +45,14 @@ ISE_ARCHIVE_TO_YEAR = 0
 ISE_ARCHIVE_CDX_WINDOW_YEARS = 2
 #: Rows per CDX page (resume-key paging).
 ISE_ARCHIVE_CDX_PAGE_SIZE = 5000
+#: Server-side CDX filters, one ``filter=`` param each (``[!]field:regex``). The
+#: defaults drop images, CSS, JavaScript and 5xx rows and keep redirects, revisits
+#: and archived 404s, which selection accounts for (ise_archive.archive.cdx).
+ISE_ARCHIVE_CDX_FILTERS = list(DEFAULT_FILTERS)
+#: CDX ``collapse=field[:N]`` (e.g. ``digest`` or ``timestamp:8``); empty = none.
+#: Off by default: it drops *adjacent* repeats on the server, so those captures are
+#: never listed (nor counted); selection already fetches one capture per digest.
+ISE_ARCHIVE_CDX_COLLAPSE = ""
 #: Follow the archived RSS feed and blog listings (and their pager) as second sources.
 ISE_ARCHIVE_FOLLOW_LISTINGS = True
 

@@ -154,13 +154,20 @@ class IseBlogSpider(Spider):
             max_bytes=s.getint("ISE_ARCHIVE_MAX_PAGE_BYTES"),
             archive_base_url=spider.archive_url_base,
         )
-        spider.queries = discovery_queries(
-            prefixes=s.getlist("ISE_ARCHIVE_CDX_PREFIXES"),
-            from_year=s.getint("ISE_ARCHIVE_FROM_YEAR"),
-            to_year=s.getint("ISE_ARCHIVE_TO_YEAR") or datetime.now(UTC).year,
-            window_years=s.getint("ISE_ARCHIVE_CDX_WINDOW_YEARS"),
-            limit=s.getint("ISE_ARCHIVE_CDX_PAGE_SIZE"),
-        )
+        try:
+            spider.queries = discovery_queries(
+                prefixes=s.getlist("ISE_ARCHIVE_CDX_PREFIXES"),
+                from_year=s.getint("ISE_ARCHIVE_FROM_YEAR"),
+                to_year=s.getint("ISE_ARCHIVE_TO_YEAR") or datetime.now(UTC).year,
+                window_years=s.getint("ISE_ARCHIVE_CDX_WINDOW_YEARS"),
+                limit=s.getint("ISE_ARCHIVE_CDX_PAGE_SIZE"),
+                filters=s.getlist("ISE_ARCHIVE_CDX_FILTERS"),
+                collapse=s.get("ISE_ARCHIVE_CDX_COLLAPSE") or None,
+            )
+        except ValueError as exc:
+            raise NotConfigured(
+                f"ISE_ARCHIVE_CDX_* / ISE_ARCHIVE_*_YEAR settings: {exc}"
+            ) from exc
         spider.follow_listings = s.getbool("ISE_ARCHIVE_FOLLOW_LISTINGS")
         spider.truncated_retries = s.getint("ISE_ARCHIVE_TRUNCATED_RETRIES")
         spider.plan_batch = max(1, s.getint("ISE_ARCHIVE_PLAN_BATCH"))
@@ -192,6 +199,8 @@ class IseBlogSpider(Spider):
             "to": self.policy.to_ts,
             "prefix": self.policy.url_prefix,
             "cdx_prefixes": sorted({q.url for q in self.queries}),
+            "cdx_filters": list(self.queries[0].filters) if self.queries else [],
+            "cdx_collapse": self.queries[0].collapse if self.queries else None,
         }
 
     # --- phase 1: the capture index ---------------------------------------------------

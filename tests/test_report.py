@@ -90,6 +90,7 @@ def test_first_run_report_in_full():
         posts_total=10,
         skipped={"not-a-post-url": 14, "not-a-post:listing": 9, "redirect": 4},
         failed={"http-404": 1},
+        discovery_failed={},
         requests_by_status={"200": 60, "503": 2},
         requests_by_pool={"cdx": 2, "replay": 60},
         accounting={
@@ -145,6 +146,36 @@ def test_clean_run_is_ok_and_second_run_is_no_change():
 def test_status_and_exit_code(changes, status, code):
     report = first_run(**changes)
     assert (report.status, report.exit_code) == (status, code)
+
+
+def test_a_failed_cdx_request_fails_the_run_whatever_else_went_well():
+    """A CDX window that failed for good hides an unknown number of captures."""
+    clean = {k: v for k, v in RUN_OUTCOMES.items() if not k.startswith("failed")}
+    counts = {**STATE_COUNTS, "failed": 0, "skip": 28}
+    stats = {
+        **STATS,
+        "ise_archive/cdx/failed/http-503": 2,
+        "ise_archive/cdx/failed/bad-answer": 1,
+    }
+    report = first_run(stats=stats, run_outcomes=clean, state_counts=counts)
+    assert (report.status, report.exit_code) == ("failed", 1)
+    assert report.discovery_failed == {"bad-answer": 1, "http-503": 2}
+    assert report.reasons == (
+        "3 CDX requests failed (bad-answer 1, http-503 2): discovery is incomplete, "
+        "run again to list what they missed",
+    )
+    assert report.to_json()["discovery_failed"] == {"bad-answer": 1, "http-503": 2}
+
+
+def test_an_archive_answering_only_errors_is_not_a_quiet_no_change_run():
+    outage = {
+        "ise_archive/pool/cdx/requests": 77,
+        "downloader/response_status_count/503": 77,
+        "ise_archive/cdx/failed/http-503": 11,
+    }
+    empty = {name: 0 for name in STATE_COUNTS}
+    report = first_run(stats=outage, state_counts=empty, run_outcomes={})
+    assert (report.status, report.exit_code) == ("failed", 1)
 
 
 def test_failure_share_over_the_limit_says_why():

@@ -85,10 +85,16 @@ MATCH_TYPES = frozenset({"exact", "prefix", "host", "domain"})
 
 # 2011   20111006   20111006123456
 _TIMESTAMP = re.compile(r"^\d{1,14}$")
+# digest   timestamp:8   urlkey
+_COLLAPSE = re.compile(r"^(?P<field>[a-z]+)(?::\d{1,3})?$")
+# !mimetype:image/.*   statuscode:200   ~original:feed
+_FILTER = re.compile(r"^[!~]{0,2}(?P<field>[a-z]+):.+$")
 # ["org,archive)/", "19970126045828", ...]  or  {"urlkey": ...}  (pywb NDJSON)
 _JSON_START = frozenset("[{")
 # pywb (and its CDXJ API) names three fields differently from the IA server.
 _FIELD_ALIASES = {"url": "original", "mime": "mimetype", "status": "statuscode"}
+#: Field names a filter or collapse may name: the IA server's and pywb's.
+_QUERYABLE_FIELDS = frozenset(CDX_FIELDS) | frozenset(_FIELD_ALIASES)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,6 +124,17 @@ class CDXQuery:
                 raise ValueError(f"{name} must be 1-14 digits, not {value!r}")
         if self.limit <= 0:
             raise ValueError(f"limit must be > 0, not {self.limit}")
+        for name, form, pattern, values in (
+            ("filter", "[!]field:regex", _FILTER, self.filters),
+            ("collapse", "field[:N]", _COLLAPSE, (self.collapse or "",)),
+        ):
+            for value in filter(None, values):
+                match = pattern.match(value)
+                if not match or match["field"] not in _QUERYABLE_FIELDS:
+                    raise ValueError(
+                        f"{name} {value!r} is not {form} over a CDX field "
+                        f"({', '.join(CDX_FIELDS)})"
+                    )
 
 
 @dataclass(frozen=True, slots=True)

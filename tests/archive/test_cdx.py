@@ -238,6 +238,43 @@ def test_query_url_is_exact_and_repeats_filters():
     )
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {
+            "filters": (
+                "!statuscode:5..",
+                "~original:.*feed.*",
+                "!!mime:x",
+                "status:2..",
+            )
+        },
+        {"collapse": "digest"},
+        {"collapse": "timestamp:8"},
+        {"collapse": "urlkey"},
+    ],
+)
+def test_filters_and_collapse_over_cdx_fields_are_accepted(changes):
+    assert CDXQuery(url="ise.gov/blog", **changes)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"filters": ("statuscode",)},  # no pattern
+        {"filters": ("colour:red",)},  # not a field
+        {"filters": (":200",)},
+        {"collapse": "digest,timestamp"},  # one field only
+        {"collapse": "timestamp:x"},
+        {"collapse": "colour"},
+    ],
+)
+def test_filters_and_collapse_that_no_server_reads_are_refused(changes):
+    """A typo would otherwise be sent to the server, which ignores or 400s it."""
+    with pytest.raises(ValueError, match="over a CDX field"):
+        CDXQuery(url="ise.gov/blog", **changes)
+
+
 def test_query_url_encodes_what_must_be_encoded():
     query = CDXQuery(
         url="http://www.ise.gov/blog?page=2&x=1",

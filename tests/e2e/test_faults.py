@@ -73,3 +73,27 @@ def test_connection_refused_stops_resumably_with_exit_2(
     resumed = run_crawl(wayback_server.base_url, output_dir)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert sorted(r["url"] for r in read_records(output_dir)) == sorted(gold_posts())
+
+
+def test_a_cdx_outage_fails_the_run_instead_of_reporting_no_change(
+    wayback_server: WaybackServer, tmp_path: Path
+) -> None:
+    output_dir = tmp_path / "out"
+    few_windows = {
+        "ISE_ARCHIVE_FROM_YEAR": "2010",
+        "ISE_ARCHIVE_TO_YEAR": "2017",
+        "ISE_ARCHIVE_CDX_WINDOW_YEARS": "8",
+    }
+    wayback_server.faults.configure("503@cdx,p=1,times=1000")
+
+    outage = run_crawl(wayback_server.base_url, output_dir, **few_windows)
+
+    assert outage.returncode == 1, outage.stderr[-3000:]
+    report = last_report(output_dir)
+    assert report["status"] == "failed"
+    assert report["discovery_failed"] == {"http-503": 5}
+    assert "discovery is incomplete" in report["reasons"][0]
+    wayback_server.faults.clear()
+    recovered = run_crawl(wayback_server.base_url, output_dir, **few_windows)
+    assert recovered.returncode == 0, recovered.stderr[-3000:]
+    assert sorted(r["url"] for r in read_records(output_dir)) == sorted(gold_posts())

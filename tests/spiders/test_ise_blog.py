@@ -131,6 +131,44 @@ def test_bad_settings_are_refused(tmp_path: Path, name: str, value: object) -> N
         open_spider(make_crawler(tmp_path, **{name: value}))
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("ISE_ARCHIVE_CDX_COLLAPSE", "digest;x", "collapse 'digest;x' is not field"),
+        ("ISE_ARCHIVE_CDX_FILTERS", ["statuscode"], "filter 'statuscode' is not"),
+        ("ISE_ARCHIVE_CDX_FILTERS", ["colour:red"], "filter 'colour:red' is not"),
+        ("ISE_ARCHIVE_CDX_PAGE_SIZE", 0, "limit must be > 0"),
+        ("ISE_ARCHIVE_FROM_YEAR", 2030, "from_year 2030 is after"),
+    ],
+)
+def test_bad_discovery_settings_are_refused_before_any_request(
+    tmp_path: Path, name: str, value: object, says: str
+) -> None:
+    with pytest.raises(NotConfigured, match="ISE_ARCHIVE_CDX_") as refused:
+        open_spider(
+            make_crawler(tmp_path, **{name: value, "ISE_ARCHIVE_TO_YEAR": 2017})
+        )
+    assert says in str(refused.value)
+
+
+def test_cdx_filters_and_collapse_come_from_the_settings(tmp_path: Path) -> None:
+    spider = open_spider(
+        make_crawler(
+            tmp_path,
+            ISE_ARCHIVE_CDX_FILTERS=["statuscode:200", "!mimetype:image/.*"],
+            ISE_ARCHIVE_CDX_COLLAPSE="digest",
+        )
+    )
+    try:
+        url = spider.cdx_request(spider.queries[0]).url
+        assert (
+            "&filter=statuscode:200&filter=!mimetype:image/.*&collapse=digest&" in url
+        )
+        assert spider.run_parameters()["cdx_collapse"] == "digest"
+    finally:
+        spider.state.close()
+
+
 # --- phase 1: the capture index -----------------------------------------------------
 
 
