@@ -1,0 +1,1 @@
+"""Speed, request-count and memory benchmarks; run each as a script."""
