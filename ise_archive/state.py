@@ -161,6 +161,17 @@ class State:
                 return
             last = rows[-1][0]
 
+    def open_work(self) -> int:
+        """How many identities (posts, listings, nodes) still have unsettled captures.
+
+        Each needs at least one more fetch or decision, so this is the work a
+        progress line can promise; the scheduler only holds the current batch.
+        """
+        return self._db.execute(
+            "SELECT count(DISTINCT identity) FROM captures "
+            "WHERE outcome IS NULL OR outcome = 'fetching'"
+        ).fetchone()[0]
+
     def captures_of(self, identity: str) -> list[Capture]:
         """Every capture of a post identity, by timestamp then original URL."""
         rows = self._db.execute(

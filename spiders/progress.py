@@ -2,7 +2,8 @@
 
 Long archival runs (hours at the archive's polite rates) need a sign of life that a
 person can read in a log: discovered / fetched / extracted counts, rate and the work
-still open. Scrapy's LogStats says pages/min only.
+still open (posts and pages with unsettled captures, from the state: the scheduler
+holds only the batch being fetched). Scrapy's LogStats says pages/min only.
 """
 
 from __future__ import annotations
@@ -48,7 +49,10 @@ class ProgressLog:
         extracted = stats.get_value("ise_archive/capture/record", 0)
         # runs only between spider_opened and spider_closed, so the engine is set
         scheduler = self.crawler.engine.scheduler
-        pending = len(scheduler) if scheduler is not None else 0
+        queued = len(scheduler) if scheduler is not None else 0
+        # The scheduler holds one planning batch; the state knows all open work.
+        state = getattr(self.crawler.spider, "state", None)
+        pending = max(queued, state.open_work()) if state is not None else queued
         logger.info(
             "%(line)s",
             {

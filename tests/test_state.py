@@ -88,6 +88,20 @@ def test_captures_round_trip_by_identity(state: State):
     assert state.captures_of("http://nowhere") == []
 
 
+def test_open_work_counts_identities_with_an_unsettled_capture(state: State):
+    captures = [
+        cap("20110101000000", A),
+        cap("20120101000000", A),
+        cap("20110101000000", B),
+        cap("20110101000000", C),
+    ]
+    state.add_captures(captures, identity)
+    assert state.open_work() == 3
+    state.set_outcome(key(captures[2]), "skip:redirect")  # B settled
+    state.set_outcome(key(captures[0]), "fetching")  # in flight is still open
+    assert state.open_work() == 2
+
+
 def test_add_captures_counts_only_never_seen_captures_across_runs(db_path, state):
     first = [cap("20110101000000", A), cap("20110101000000", A), cap("2012", B)]
     assert state.add_captures(first, identity) == 2  # repeated row counted once

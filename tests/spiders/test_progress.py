@@ -10,8 +10,12 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler
 
+from ise_archive.records import Capture
+from ise_archive.selection import capture_identity
 from spiders.progress import ProgressLog
-from tests.spiders.crawlers import make_crawler, start_engine
+from tests.spiders.crawlers import make_crawler, open_spider, start_engine
+
+BLOG = "http://www.ise.gov/blog/ise-bloggers"
 
 
 def test_a_progress_line_reports_the_counts(
@@ -37,6 +41,30 @@ def test_a_progress_line_reports_the_counts(
             "elapsed 2m00s | ETA 0s",
         )
     ]
+
+
+def test_pending_is_the_open_work_in_the_state_not_the_scheduled_batch(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    crawler = make_crawler(tmp_path, ISE_ARCHIVE_PROGRESS_INTERVAL=60)
+    spider = open_spider(crawler)
+    try:
+        start_engine(crawler)
+        posts = [
+            Capture(timestamp="20110101000000", original=f"{BLOG}/post-{n}")
+            for n in range(3)
+        ]
+        spider.state.add_captures(posts, capture_identity)
+        progress = build_from_crawler(ProgressLog, crawler)
+        progress.started = monotonic() - 60
+        crawler.stats.set_value("ise_archive/fetch/requests", 3)
+
+        with caplog.at_level(logging.INFO, logger="spiders.progress"):
+            progress.log()
+    finally:
+        spider.state.close()
+
+    assert "| pending 3 | elapsed 1m00s | ETA 1m00s" in caplog.messages[0]
 
 
 @pytest.mark.parametrize("interval", [0, -1])
