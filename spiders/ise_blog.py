@@ -29,7 +29,13 @@ from typing import Any
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
+from scrapy.exceptions import (
+    CloseSpider,
+    DontCloseSpider,
+    DownloadCancelledError,
+    IgnoreRequest,
+    NotConfigured,
+)
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -49,6 +55,7 @@ from ise_archive.archive.wayback import (
 from ise_archive.errors import (
     CDXError,
     ExtractionError,
+    PageTooLarge,
     TruncatedCapture,
 )
 from ise_archive.extract import ExtractOptions, PostPage
@@ -346,6 +353,9 @@ class IseBlogSpider(Spider):
                 "hops": hops,
                 "dont_redirect": True,
                 "handle_httpstatus_all": True,
+                # A page over the limit is refused unparsed anyway: stop reading it
+                # at the limit (compressed or not) instead of holding it in memory.
+                "download_maxsize": self.options.max_bytes,
             },
             dont_filter=True,
         )
@@ -466,7 +476,12 @@ class IseBlogSpider(Spider):
             # Not a failure of the capture: it stays "fetching", which the next run
             # resets to open (State.reset_inflight) and fetches again.
             raise CloseSpider("blocked")
-        reason = _slug(type(failure.value).__name__)
+        if failure.check(DownloadCancelledError, IgnoreRequest):
+            # Scrapy stopped the download at ``download_maxsize`` (IgnoreRequest
+            # when the body only outgrew it while being decompressed).
+            reason = _slug(PageTooLarge.__name__)
+        else:
+            reason = _slug(type(failure.value).__name__)
         self.settle(capture, f"failed:{reason}")
         logger.warning(
             "Fetching %(url)s failed: %(err)s",

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 from scrapy import Request
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Response
+from twisted.python.failure import Failure
 
 from ise_archive import settings
 from ise_archive.archive.cdx import CDX_FIELDS, exact_query
@@ -391,3 +392,30 @@ def test_capture_requests_use_the_replay_pool_raw(spider: IseBlogSpider) -> None
         "replay",
         True,
     )
+
+
+def test_capture_downloads_stop_at_the_page_size_limit(tmp_path: Path) -> None:
+    spider = open_spider(make_crawler(tmp_path, ISE_ARCHIVE_MAX_PAGE_BYTES=1234))
+    try:
+        assert spider.capture_request(GOOD).meta["download_maxsize"] == 1234
+    finally:
+        spider.state.close()
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        DownloadCancelledError("Cancelling download of ...: expected response size"),
+        IgnoreRequest("Ignored response ... larger than the download max size"),
+    ],
+)
+def test_a_download_stopped_at_the_limit_is_a_page_too_large_failure(
+    spider: IseBlogSpider, error: Exception
+) -> None:
+    spider.state.add_captures([GOOD], lambda c: POST)
+    failure = Failure(error)
+    failure.request = spider.capture_request(GOOD)
+
+    spider.capture_failed(failure)
+
+    assert _outcome(spider, POST, GOOD) == "failed:page-too-large"
