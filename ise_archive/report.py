@@ -10,7 +10,8 @@ numbers of a run that resumed a killed one still add up.
 ====  ===========  ==========================================================
 code  status       when
 ====  ===========  ==========================================================
-3     failed       an internal error or bad configuration stopped the run
+3     failed       an internal error or bad configuration stopped the run, or a
+                   callback raised (a bug: its capture stays open for next run)
 2     blocked      the archive refused us or could not be reached: resume later
 1     failed       a CDX query failed for good (discovery is incomplete), or
                    failures this run exceed ``max_failure_share`` of outcomes
@@ -55,6 +56,8 @@ ACCOUNTING_CLASSES: tuple[str, ...] = (
 _SKIP_PREFIX = "ise_archive/skip/reason_count/"
 _FAILED_PREFIX = "ise_archive/failed/reason_count/"
 _CDX_FAILED_PREFIX = "ise_archive/cdx/failed/"
+#: Scrapy counts exceptions raised by spider callbacks here: bugs, not bad input.
+_SPIDER_ERRORS = "spider_exceptions/count"
 _STATUS_PREFIX = "downloader/response_status_count/"
 _POOL_PREFIX = "ise_archive/pool/"
 
@@ -70,6 +73,8 @@ class RunReport:
     ``discovery_failed`` counts this run's CDX requests that failed for good (after
     their retries), by reason (``http-503``, ``bad-answer``, ``transport``): the
     captures they would have listed are unknown, so such a run is never "ok".
+    ``spider_errors`` counts exceptions raised in the spider's callbacks (Scrapy's
+    ``spider_exceptions/count``): bugs, which fail the run with exit 3.
     """
 
     run_id: str
@@ -90,6 +95,7 @@ class RunReport:
     skipped: Mapping[str, int] = field(default_factory=dict)
     failed: Mapping[str, int] = field(default_factory=dict)
     discovery_failed: Mapping[str, int] = field(default_factory=dict)
+    spider_errors: int = 0
     requests_by_status: Mapping[str, int] = field(default_factory=dict)
     requests_by_pool: Mapping[str, int] = field(default_factory=dict)
     accounting: Mapping[str, int] = field(default_factory=dict)
@@ -160,6 +166,7 @@ def build_report(
         skipped=skipped,
         failed=failed,
         discovery_failed=_by_prefix(stats, _CDX_FAILED_PREFIX),
+        spider_errors=_int(stats, _SPIDER_ERRORS),
         requests_by_status=requests_by_status,
         requests_by_pool=requests_by_pool,
         accounting=accounting,
@@ -178,6 +185,15 @@ def _decide(
     requests = sum(report.requests_by_pool.values())
     if error:
         return "failed", EXIT_INTERNAL_ERROR, (f"internal error: {error}",)
+    if report.spider_errors:
+        return (
+            "failed",
+            EXIT_INTERNAL_ERROR,
+            (
+                f"{report.spider_errors} errors in the crawler's own code (a bug: "
+                "see the log); what they were handling is retried next run",
+            ),
+        )
     if blocked:
         return "blocked", EXIT_BLOCKED, ("the archive refused or blocked us",)
     if requests and not responses:

@@ -129,6 +129,10 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "spiders.progress.ProgressLog": 500,
+    # With JOBDIR, SpiderState would replace ``spider.state`` (the crawl's SQLite
+    # state) with a pickled dict. The state database already persists everything
+    # a resumed run needs, so Scrapy's dict is not wanted.
+    "scrapy.extensions.spiderstate.SpiderState": None,
 }
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

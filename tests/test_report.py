@@ -91,6 +91,7 @@ def test_first_run_report_in_full():
         skipped={"not-a-post-url": 14, "not-a-post:listing": 9, "redirect": 4},
         failed={"http-404": 1},
         discovery_failed={},
+        spider_errors=0,
         requests_by_status={"200": 60, "503": 2},
         requests_by_pool={"cdx": 2, "replay": 60},
         accounting={
@@ -165,6 +166,15 @@ def test_a_failed_cdx_request_fails_the_run_whatever_else_went_well():
         "run again to list what they missed",
     )
     assert report.to_json()["discovery_failed"] == {"bad-answer": 1, "http-503": 2}
+
+
+def test_an_exception_in_a_callback_fails_the_run_as_an_internal_error():
+    report = first_run(stats={**STATS, "spider_exceptions/count": 3})
+    assert (report.status, report.exit_code, report.spider_errors) == ("failed", 3, 3)
+    assert report.reasons == (
+        "3 errors in the crawler's own code (a bug: see the log); what they were "
+        "handling is retried next run",
+    )
 
 
 def test_an_archive_answering_only_errors_is_not_a_quiet_no_change_run():

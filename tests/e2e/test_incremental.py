@@ -98,3 +98,37 @@ def test_sigkill_mid_run_then_rerun_completes_the_dataset(
     twice = {path: n for path, n in fetches.items() if n > 1}
     # Only captures in flight at the kill may be fetched again.
     assert len(twice) <= 2, twice
+
+
+def test_scrapy_jobdir_ctrl_c_and_resume_work_with_the_state(
+    wayback_server: WaybackServer, tmp_path: Path
+) -> None:
+    """``-s JOBDIR=...`` is how Scrapy users pause a crawl; it must not break ours."""
+    output_dir = tmp_path / "out"
+    jobdir = f"JOBDIR={tmp_path / 'job'}"
+    wayback_server.faults.configure("slow@replay,delay_ms=300,times=1000")
+    process = subprocess.Popen(
+        [*crawl_command(wayback_server.base_url, output_dir), "-s", jobdir],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if sum(replay_fetches(wayback_server.requests_log).values()) >= 5:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)  # one Ctrl-C: Scrapy's graceful stop
+    _, interrupted_log = process.communicate(timeout=60)
+    wayback_server.faults.clear()
+
+    resumed = run_crawl(wayback_server.base_url, output_dir, "-s", jobdir)
+
+    assert "Spider error" not in interrupted_log + resumed.stderr
+    assert last_report(output_dir)["spider_errors"] == 0
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    urls = [record["url"] for record in read_records(output_dir)]
+    assert sorted(urls) == sorted(gold_posts())
+    fetches = replay_fetches(wayback_server.requests_log)
+    assert {path: n for path, n in fetches.items() if n > 1} == {}
