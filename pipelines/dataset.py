@@ -3,8 +3,10 @@
 The records come from the state database (every capture of every post, this run's
 and earlier runs'), merged and streamed in (published, url) order, so the dataset
 is complete after an incremental or resumed run and memory stays flat. Each record is
-checked against the shipped JSON Schema before it is written; a record that fails is
-reported and left out, never written half-valid.
+checked against the shipped JSON Schema before it is written (once, by
+:func:`~ise_archive.dataset.write_dataset`); a record that fails is reported here
+(an ERROR in the log, ``ise_archive/posts/invalid`` in the stats) and left out,
+never written half-valid.
 """
 
 from __future__ import annotations
@@ -12,18 +14,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy.crawler import Crawler
 
 from ise_archive import __version__
-from ise_archive.dataset import RunInfo, render_record_line, write_dataset
+from ise_archive.dataset import RunInfo, write_dataset
 from ise_archive.errors import DatasetError
 from ise_archive.records import Post
 from ise_archive.report import build_report, summary_paragraph, write_report
-from ise_archive.validation import record_validator, validate_record
 
 logger = logging.getLogger(__name__)
 
@@ -51,18 +51,25 @@ class DatasetPipeline:
     def close_spider(self) -> None:
         spider = self.crawler.spider
         stats = self.crawler.stats
-        previous = _previous_record_hashes(self.output_dir / "records.jsonl")
-        changes = {"added": 0, "updated": 0, "unchanged": 0, "invalid": 0}
+        changes = _RecordChanges(
+            _previous_record_hashes(self.output_dir / "records.jsonl")
+        )
         posts = spider.state.merged_posts(archive_base_url=spider.archive_url_base)
         run = RunInfo(
             tool_version=__version__,
             source_archive=spider.archive_url_base,
             parameters=spider.run_parameters(),
         )
-        write_dataset(self.output_dir, _checked(posts, previous, changes), run=run)
-        for name, value in changes.items():
+        write_dataset(
+            self.output_dir,
+            posts,
+            run=run,
+            on_invalid=changes.invalid,
+            on_written=changes.written,
+        )
+        for name, value in changes.counts.items():
             stats.set_value(f"ise_archive/posts/{name}", value)
-        stats.set_value("ise_archive/posts/removed", len(previous))
+        stats.set_value("ise_archive/posts/removed", len(changes.previous))
         finished = datetime.now(UTC)
         report = build_report(
             run_id=spider.run_id,
@@ -84,30 +91,30 @@ class DatasetPipeline:
         )
 
 
-def _checked(
-    posts: Iterable[Post], previous: dict[str, str], changes: dict[str, int]
-) -> Iterator[Post]:
-    """Validate each record and count it as added, updated or unchanged."""
-    validator = record_validator()
-    for post in posts:
-        try:
-            validate_record(post.to_json(), validator)
-        except DatasetError as exc:
-            changes["invalid"] += 1
-            logger.error(
-                "Record %(url)s left out: %(exc)s", {"url": post.url, "exc": exc}
-            )
-            continue
-        line = render_record_line(post).rstrip("\n")
-        digest = hashlib.sha256(line.encode()).hexdigest()
-        before = previous.pop(post.url, None)
+class _RecordChanges:
+    """Counts the records written as added, updated or unchanged, and the invalid.
+
+    ``previous`` is :func:`_previous_record_hashes` of the dataset on disk; a URL
+    seen is taken out of it, so what is left at the end are the removed posts.
+    """
+
+    def __init__(self, previous: dict[str, str]) -> None:
+        self.previous = previous
+        self.counts = dict.fromkeys(("added", "updated", "unchanged", "invalid"), 0)
+
+    def written(self, post: Post, line: str) -> None:
+        digest = hashlib.sha256(line.rstrip("\n").encode()).hexdigest()
+        before = self.previous.pop(post.url, None)
         if before is None:
-            changes["added"] += 1
+            self.counts["added"] += 1
         elif before != digest:
-            changes["updated"] += 1
+            self.counts["updated"] += 1
         else:
-            changes["unchanged"] += 1
-        yield post
+            self.counts["unchanged"] += 1
+
+    def invalid(self, post: Post, exc: DatasetError) -> None:
+        self.counts["invalid"] += 1
+        logger.error("Record %(url)s left out: %(exc)s", {"url": post.url, "exc": exc})
 
 
 def _previous_record_hashes(path: Path) -> dict[str, str]:

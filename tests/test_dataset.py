@@ -435,6 +435,37 @@ def test_invalid_record_aborts_before_anything_changes(tmp_path: Path) -> None:
     assert dataset_files(tmp_path) == before
 
 
+def test_invalid_record_is_handed_to_on_invalid_and_left_out(tmp_path: Path) -> None:
+    posts = sample_posts()[:3]
+    bad = make_post(SEED_URL + "-bad", "T", None, content_sha256="not-a-hash")
+    invalid: list[tuple[str, str]] = []
+    summary = write_dataset(
+        tmp_path,
+        [posts[0], bad, *posts[1:]],
+        run=RUN,
+        on_invalid=lambda post, exc: invalid.append((post.url, str(exc))),
+    )
+    assert invalid == [
+        (bad.url, "at $.content_sha256: 'not-a-hash' does not match '^[0-9a-f]{64}$'")
+    ]
+    assert summary.posts == len(posts)
+    assert dataset_files(tmp_path) == _fresh_files(tmp_path / "fresh", posts)
+
+
+def test_on_written_sees_each_record_with_its_line(tmp_path: Path) -> None:
+    posts = sample_posts()
+    written: list[tuple[str, str]] = []
+    write_dataset(
+        tmp_path,
+        posts,
+        run=RUN,
+        on_written=lambda post, line: written.append((post.url, line)),
+    )
+    lines = (tmp_path / "records.jsonl").read_text(encoding="utf-8")
+    assert [url for url, _ in written] == [p.url for p in posts]
+    assert "".join(line for _, line in written) == lines
+
+
 def test_stale_temporaries_of_a_killed_run_are_removed(tmp_path: Path) -> None:
     write_dataset(tmp_path, sample_posts()[:2], run=RUN)
     before = dataset_files(tmp_path)

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
 from ise_archive.dataset import write_dataset
 from ise_archive.errors import DatasetError
@@ -22,6 +24,9 @@ from ise_archive.records import (
 )
 from ise_archive.validation import (
     Problem,
+    describe_error,
+    inline_local_refs,
+    record_validator,
     records_schema,
     validate_dataset,
     validate_record,
@@ -91,6 +96,73 @@ def test_missing_field_is_named() -> None:
     del data["versions"]
     with pytest.raises(DatasetError, match="'versions' is a required property"):
         validate_record(data)
+
+
+def _plain_validator() -> Draft202012Validator:
+    """The shipped schema as it stands, references and all."""
+    return Draft202012Validator(
+        records_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def _bad_records() -> list[dict]:
+    base = multi_capture_post().to_json()
+    records = [{**base, "published": "2011-10-04T12:38:00"}, {**base, "kind": "x"}]
+    for field, value in [
+        ("url", "/blog/x/y"),
+        ("author_url", "ftp://x"),
+        ("content_sha256", "abc"),
+        ("nid", 0),
+        ("capture", {**base["capture"], "timestamp": "2013"}),
+        ("capture", {**base["capture"], "original": "x"}),
+    ]:
+        records.append({**base, field: value})
+    for name in ("captures", "versions", "tags", "links", "images", "related"):
+        for item in (
+            {"timestamp": "1"},
+            {"url": "no url"},
+            {"content_sha256": "A" * 64},
+            {"n": 0},
+            {"extra": 1},
+        ):
+            entries = [dict(e) for e in base[name]] or [{}]
+            entries[-1].update(item)
+            records.append({**base, name: entries})
+    return records
+
+
+def test_inlined_references_change_no_verdict_and_no_message() -> None:
+    plain, fast = _plain_validator(), record_validator()
+    good = [seed_post().to_json(), multi_capture_post().to_json()]
+    for data in good:
+        assert fast.is_valid(data) and plain.is_valid(data)
+    for data in _bad_records():
+        expected = best_match(plain.iter_errors(data))
+        assert expected is not None
+        assert describe_error(best_match(fast.iter_errors(data))) == describe_error(
+            expected
+        )
+
+
+def test_inline_local_refs_leaves_no_reference_in_the_shipped_schema() -> None:
+    inlined = inline_local_refs(records_schema())
+    text = json.dumps({k: v for k, v in inlined.items() if k != "$defs"})
+    assert '"$ref"' not in text
+    assert inlined["$defs"] == records_schema()["$defs"]
+
+
+def test_inline_local_refs_keeps_recursive_and_remote_references() -> None:
+    schema = {
+        "$defs": {"node": {"properties": {"next": {"$ref": "#/$defs/node"}}}},
+        "properties": {
+            "a": {"$ref": "#/$defs/node"},
+            "b": {"$ref": "https://example.org/other.json"},
+        },
+    }
+    assert inline_local_refs(schema)["properties"] == {
+        "a": {"properties": {"next": {"$ref": "#/$defs/node"}}},
+        "b": {"$ref": "https://example.org/other.json"},
+    }
 
 
 @pytest.fixture

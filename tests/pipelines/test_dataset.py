@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,49 @@ def test_closing_writes_the_records_and_the_report(tmp_path: Path) -> None:
         1,
         0,
     ]
+
+
+def test_an_invalid_record_is_logged_counted_and_left_out(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    spider = open_spider(make_crawler(tmp_path))
+    other = Capture(timestamp=GOOD.timestamp, original=POST + "-copy")
+    spider.state.add_captures([GOOD, other], capture_identity)
+    body = (DEV_CORPUS / "captures" / "c0026.bin").read_bytes()
+    post = extract(
+        body,
+        url=POST,
+        timestamp=GOOD.timestamp,
+        options=ExtractOptions(archive_base_url=BASE_URL),
+    )
+    assert isinstance(post, Post) and post.capture is not None
+    bad = replace(
+        post,
+        url=other.original,
+        nid=None,
+        content_sha256="not-a-hash",
+        capture=replace(post.capture, original=other.original),
+    )
+    store = build_from_crawler(CaptureStatePipeline, spider.crawler)
+    store.process_item(post)
+    store.process_item(bad)
+    pipeline = build_from_crawler(DatasetPipeline, spider.crawler)
+
+    pipeline.close_spider()
+
+    merged = list(spider.state.merged_posts(archive_base_url=BASE_URL))
+    spider.state.close()
+    assert sorted(p.url for p in merged) == sorted([POST, bad.url])
+    good = next(p for p in merged if p.url == POST)
+    assert read_records(tmp_path) == [json.loads(render_record_line(good))]
+    assert (
+        "pipelines.dataset",
+        logging.ERROR,
+        f"Record {bad.url} left out: at $.content_sha256: 'not-a-hash' does not "
+        "match '^[0-9a-f]{64}$'",
+    ) in caplog.record_tuples
+    stats = spider.crawler.stats
+    assert [
+        stats.get_value(f"ise_archive/posts/{n}")
+        for n in ("added", "updated", "unchanged", "invalid")
+    ] == [1, 0, 0, 1]
