@@ -30,9 +30,11 @@ BYLINE_TOKENS = word_set(
 )
 # "Posted by ISE Bloggers on Tuesday, October 04, 2011", "Submitted by Joe on Mon,
 # 06/14/2010 - 09:00", "By Kshemendra Paul | June 10, 2015"
+# "By Kshemendra Paul — June 10, 2015 11:25 AM" (the text-only theme)
 BYLINE = re.compile(
     r"\b(?:posted|submitted|written|published)?\s*by:?\s+(?P<author>[^|\n]{2,80}?)"
-    r"(?:\s+(?:on|at)\s+(?P<date>.+)|\s*[|\u2022·]\s*(?P<date2>.+))?$",
+    r"(?:\s+(?:on|at)\s+(?P<date>.+)"
+    r"|(?:\s*[|\u2022·]\s*|\s+[-\u2013\u2014]\s+)(?P<date2>.+))?$",
     re.IGNORECASE,
 )
 # "06/14/2010 - 09:00", "10/04/2011", "6/14/2010 9:00 am"
@@ -41,17 +43,30 @@ _NUMERIC_DATE = re.compile(
     r"(?:\s*(?:-|at)?\s*(?P<H>\d{1,2}):(?P<M>\d{2})\s*(?P<ampm>[ap]\.?m\.?)?)?",
     re.IGNORECASE,
 )
-# "October 04, 2011", "Oct. 4, 2011 at 9:00 AM"
+# "October 04, 2011", "Oct. 4, 2011 at 9:00 AM", "May 16, 2012 – 11:45 am"
 _WORD_DATE = re.compile(
     r"\b(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+"
     r"(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})"
-    r"(?:\s*(?:-|at|,)?\s*(?P<H>\d{1,2}):(?P<M>\d{2})\s*(?P<ampm>[ap]\.?m\.?)?)?",
+    r"(?:\s*(?:[-\u2013\u2014]|at|,)?\s*(?P<H>\d{1,2}):(?P<M>\d{2})"
+    r"\s*(?P<ampm>[ap]\.?m\.?)?)?",
     re.IGNORECASE,
 )
 # "Posted by ISE Bloggers on ...", "Submitted by admin on ..." (not a guest "By X")
 POSTED_BY = re.compile(r"^(?:posted|submitted)\s+by\s", re.IGNORECASE)
-# "By Kshemendra Paul", "Written by Joe LaPorte"
-_BY_LINE = re.compile(r"^(?:(?:posted|submitted|written)\s+)?by\s", re.IGNORECASE)
+# "By Kshemendra Paul", "Written by Joe LaPorte", "Posted on June 10, 2015 by Kshemendra
+# Paul" (USWDS, WordPress), "Posted on February 18th, 2015" (a date line, no name)
+_BY_LINE = re.compile(
+    r"^(?:(?:posted|submitted|written|published)\b[^|\n]{0,60}?\s)?by\s"
+    r"|^(?:posted|published|submitted)(?:\s+on\s|:\s*)\S",
+    re.IGNORECASE,
+)
+# Text nodes that may start a byline: "by" anywhere, "posted"/"published" lines
+# (plain contains() tests: far cheaper than translate() on every text node).
+_BYLINE_TEXT = (
+    ".//text()[contains(., 'by') or contains(., 'By') or contains(., 'BY')"
+    " or contains(., 'osted') or contains(., 'OSTED')"
+    " or contains(., 'ublished') or contains(., 'UBLISHED')]"
+)
 # "Kshemendra Paul Wednesday, June 10, 2015": where a run-on byline's name ends
 AUTHOR_END = re.compile(
     r"\s+(?:on\s+)?(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,|\d)", re.IGNORECASE
@@ -95,7 +110,7 @@ def find_bylines(article: HtmlElement, body: HtmlElement) -> list[HtmlElement]:
         ):
             found.append(el)
     # "<p><i>Posted by <a href=...>ISE Bloggers</a> on Tuesday, ...</i></p>"
-    for text in article.xpath(".//text()[contains(translate(., 'BY', 'by'), 'by')]"):
+    for text in article.xpath(_BYLINE_TEXT):
         el = text.getparent()
         if text.is_tail or el.tag in ("a", "b", "strong"):
             el = el.getparent()

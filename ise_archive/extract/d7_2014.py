@@ -66,11 +66,20 @@ RELATED = (
 SHORTLINK = "//link[@rel='shortlink']/@href"
 CANONICAL = "//link[@rel='canonical']/@href"
 NODE_CLASS_PREFIX = "node-"
+#: The theme's own byline: a ``<header>`` with the ``.byline`` account or the RDFa
+#: creation date. Other Drupal 7 themes render the same core ``article.node`` and
+#: body field (the 2016 USWDS redesign puts "Posted on ... by" in ``p.meta``), and
+#: reading them here would lose their author and date.
+SIGNATURE = (
+    "./header[.//*[" + has_class("byline") + "] or .//*[contains(@property, 'dc:')]]"
+)
 
 
 def matches(doc: HtmlElement) -> bool:
-    """True for a page whose main content is a full ``ise_zen`` article node."""
-    return first(doc.xpath(NODE)) is not None
+    """True for a page whose main content is a full ``ise_zen`` article node with
+    the theme's header byline (see :data:`SIGNATURE`)."""
+    node = first(doc.xpath(NODE))
+    return node is not None and node.xpath(SIGNATURE) != []
 
 
 def extract_fields(doc: HtmlElement, base_url: str) -> PostFields | None:

@@ -23,6 +23,7 @@ from ise_archive.extract.bylines import (
     SITE_TZ,
     parse_text_date,
 )
+from ise_archive.extract.fields import has_class
 from ise_archive.extract.regions import in_chrome, in_comment, norm
 from ise_archive.urls import (
     canonical_post_url,
@@ -40,12 +41,20 @@ DATE_META_NAMES = ("dcterms.date", "dc.date", "dc.date.created", "date", "pubdat
 SITE_NAMES = frozenset(
     {"information sharing environment", "ise", "ise.gov", "ise blog"}
 )
-# "Social Media and Law Enforcement | Information Sharing Environment"
+_SITE_NAME = r"(?:the\s+)?(?:information sharing environment|ise(?:\.gov)?(?: blog)?)"
+# "Social Media and Law Enforcement | Information Sharing Environment",
+# "Five Years of the ISE Blog—and What’s Next - ISE.gov (text only)"
 _TITLE_SUFFIX = re.compile(
-    r"\s+(?:\||-|–|—|::)\s+(?:the\s+)?(?:information sharing environment|ise(?:\.gov)?"
-    r"(?: blog)?)\s*$",
+    r"\s+(?:\||-|–|—|::)\s+" + _SITE_NAME + r"(?:\s*\([^)]{0,40}\))?\s*$",
     re.IGNORECASE,
 )
+# "ISE Blog » Cyber Threat Information Sharing" (WordPress), "ISE Blog: Officer
+# Safety in Indian Country" (Blogger-style): only ever stripped from <title>
+_TITLE_PREFIX = re.compile(
+    r"^" + _SITE_NAME + r"\s*(?:\||-|–|—|::|:|»|›)\s*(?=\S)", re.IGNORECASE
+)
+# hAtom/microformats 2: <h2 class="entry-title">, <abbr class="published" title=...>
+_HATOM = "//*[{}]"
 _NODE_ID = re.compile(r"^(?:page-)?node-(\d+)$")
 # <span property="dc:date dc:created" content="2011-10-04T12:38:00-04:00">
 _RDFA = "//*[contains(concat(' ', @property, ' '), ' {} ')]/@content"
@@ -82,8 +91,9 @@ def read_title(doc: HtmlElement, ld: dict) -> str:
         norm(str(ld.get("headline") or ld.get("name") or "")),
         meta_content(doc, "og:title"),
         first_text(doc, "//*[@itemprop='headline']"),
+        first_text(doc, _HATOM.format(has_class("entry-title"))),
         first_text(doc, "//h1"),
-        _TITLE_SUFFIX.sub("", first_text(doc, "//title")),
+        _TITLE_PREFIX.sub("", _TITLE_SUFFIX.sub("", first_text(doc, "//title"))),
     )
     for text in candidates:
         if text and text.lower() not in SITE_NAMES:
@@ -110,11 +120,34 @@ def read_author(
             return norm(names[0].text_content()), site_url(
                 link[0] if link else "", base
             )
+    found = _hatom_author(doc, base)
+    if found[0]:
+        return found
     if meta_content(doc, "author"):
         return meta_content(doc, "author"), site_url(
             first_text(doc, "//*[@rel='author']/@href"), base
         )
     return _byline_author(bylines, base)
+
+
+def _hatom_author(doc: HtmlElement, base: str) -> tuple[str, str]:
+    """hAtom's ``.author.vcard .fn`` (its link, or the card's ``.url``), else a
+    WordPress ``<a rel="author">``; never a commenter's card."""
+    for card in doc.xpath(_HATOM.format(has_class("vcard"))):
+        if "author" not in card.get("class", "").split() or in_comment(card):
+            continue
+        names = card.xpath(".//*[contains(concat(' ', @class, ' '), ' fn ')]") or [card]
+        links = names[0].xpath("ancestor-or-self::a/@href") or card.xpath(
+            ".//a[contains(concat(' ', @class, ' '), ' url ')]/@href"
+        )
+        if norm(names[0].text_content()):
+            return norm(names[0].text_content()), site_url(
+                links[0] if links else "", base
+            )
+    for a in doc.xpath("//a[contains(concat(' ', @rel, ' '), ' author ')]"):
+        if norm(a.text_content()) and not (in_comment(a) or in_chrome(a)):
+            return norm(a.text_content()), site_url(a.get("href", ""), base)
+    return "", ""
 
 
 def _byline_author(bylines: list[HtmlElement], base: str) -> tuple[str, str]:
@@ -149,14 +182,18 @@ def read_published(
         str(ld.get("datePublished") or ""),
         first_text(doc, "//*[@itemprop='datePublished']/@content")
         or first_text(doc, "//*[@itemprop='datePublished']/@datetime"),
+        first_text(doc, _HATOM.format(has_class("published")) + "/@title")
+        or first_text(doc, _HATOM.format(has_class("dt-published")) + "/@datetime"),
         first_text(doc, "//time[@pubdate]/@datetime")
         or first_text(doc, "//time/@datetime"),
         *(meta_content(doc, name) for name in DATE_META_NAMES),
     ]
     found = [d for d in map(_parse_iso, candidates) if d is not None]
-    found += [
-        d for d in (parse_text_date(norm(b.text_content())) for b in bylines) if d
-    ]
+    # microdata written for people: <span itemprop="datePublished">Thursday, May 2,
+    # 2013 - 16:10</span>, then the bylines
+    texts = [first_text(doc, "//*[@itemprop='datePublished']")]
+    texts += [norm(b.text_content()) for b in bylines]
+    found += [d for d in map(parse_text_date, texts) if d]
     if not found:
         return None
     best = found[0]
@@ -195,12 +232,15 @@ def read_nid(doc: HtmlElement) -> int | None:
 
 
 def read_canonical_url(doc: HtmlElement, ld: dict, base: str) -> str | None:
-    """The post URL the page states for itself; never an archive's own address."""
+    """The post URL the page states for itself (canonical link, ``og:url``, JSON-LD,
+    microdata ``url``); never an archive's own address."""
     entity = ld.get("mainEntityOfPage")
     candidates = [
         *doc.xpath("//link[@rel='canonical']/@href"),
         meta_content(doc, "og:url"),
         str(ld.get("url") or ""),
+        # microdata: <meta itemprop="url" content="..."> of the BlogPosting
+        *doc.xpath("//meta[@itemprop='url']/@content"),
         str(entity.get("@id", "") if isinstance(entity, dict) else entity or ""),
     ]
     for candidate in candidates:

@@ -30,6 +30,7 @@ beside it: :mod:`~ise_archive.extract.regions` (chrome and comments),
 from __future__ import annotations
 
 import logging
+import re
 
 from lxml.html import HtmlElement
 
@@ -44,7 +45,7 @@ from ise_archive.extract.evidence import (
     read_title,
     site_url,
 )
-from ise_archive.extract.fields import PostFields
+from ise_archive.extract.fields import PostFields, read_images
 from ise_archive.extract.regions import (
     in_chrome,
     in_comment,
@@ -52,12 +53,44 @@ from ise_archive.extract.regions import (
     text_len,
     tokens,
 )
-from ise_archive.records import Image, RelatedPost, Tag
+from ise_archive.records import RelatedPost, Tag
 from ise_archive.urls import canonical_post_url
 
 logger = logging.getLogger(__name__)
 
 TEMPLATE = "generic"
+# Headings that link to a post: a listing's teasers ("<h3><a href=/blog/a/b>").
+TEASER_LINKS = "//h2/a[contains(@href, '/blog/')] | //h3/a[contains(@href, '/blog/')]"
+# Body fields, where headings linking to posts are the post's own text.
+BODY_FIELD_PROPS = frozenset({"articleBody", "content:encoded"})
+#: How far above the body a Blogger-style wrapper holding the title may be.
+WRAPPER_DEPTH = 4
+# <a itemprop="keywords" href="/category/free-tags/dhs">
+TAG_PROPS = frozenset({"keywords", "about"})
+# Class/id words of a related-posts block: ".related-posts", "view-iseblog-reference"
+RELATED_TOKENS = frozenset({"related", "reference"})
+# "#block-views-related-posts-block" in a sidebar
+RELATED_IDS = (
+    "//*[contains(@id, 'related') or contains(@class, 'related')"
+    " or contains(@id, 'reference') or contains(@class, 'reference')]"
+    "[.//a[contains(@href, '/blog/')]]"
+)
+# "Related Posts", "Related posts:", "Reference:", "See also:"
+RELATED_LABEL = re.compile(
+    r"^(?:related(?:\s+(?:posts?|content|articles|stories|entries|reading))?"
+    r"|references?|see\s+also)\s*:?\s*$",
+    re.IGNORECASE,
+)
+# Elements whose first text can be such a label, and those that label their parent.
+# Elements whose first text may be such a label (cheap contains() tests only; the
+# label itself is checked with RELATED_LABEL), and those that label their parent.
+RELATED_LABELS = (
+    ".//*[self::h2 or self::h3 or self::h4 or self::strong or self::b"
+    " or self::p or self::div or self::span or self::dt][text()[contains(., 'elated')"
+    " or contains(., 'ELATED') or contains(., 'eference') or contains(., 'EFERENCE')"
+    " or contains(., 'ee also') or contains(., 'EE ALSO')]]"
+)
+LABEL_TAGS = frozenset({"h2", "h3", "h4", "strong", "b", "dt"})
 # Class/id words of a post's own tag field: D7 ".field-name-field-tags", D6 ".terms".
 TAG_FIELD_TOKENS = frozenset({"tags", "terms", "taxonomy", "tag"})
 # The post's own container around its body: <article>, .node, sioc:Item, hentry.
@@ -75,7 +108,7 @@ def matches(doc: HtmlElement) -> bool:
     It is deliberately permissive (the page object tries it last); it only refuses
     pages with no title and no paragraph text at all, and listings of teasers.
     """
-    if _listing_shape(doc):
+    if is_listing(doc):
         return False
     has_title = bool(doc.xpath("//title|//h1|//meta[@property='og:title']"))
     return has_title and bool(doc.xpath("//p[string-length(normalize-space()) > 40]"))
@@ -93,7 +126,7 @@ def extract_fields(doc: HtmlElement, base_url: str) -> PostFields | None:
     if container is None or not title:
         logger.debug("generic: no title/body evidence in %(url)s", {"url": base_url})
         return None
-    article = _article_root(container)
+    article = _article_root(container, title)
     bylines = find_bylines(article, container)
     author, author_url = read_author(doc, ld, bylines, base_url)
     return PostFields(
@@ -102,8 +135,8 @@ def extract_fields(doc: HtmlElement, base_url: str) -> PostFields | None:
         author_url=author_url,
         published=read_published(doc, ld, bylines),
         tags=_tags(doc, article, base_url),
-        related=_related(article, container, base_url),
-        images=_images(container),
+        related=_related(doc, article, container, base_url),
+        images=read_images(container),
         body=clean_body(container, title),
         nid=read_nid(doc),
         canonical_url=read_canonical_url(doc, ld, base_url),
@@ -111,19 +144,45 @@ def extract_fields(doc: HtmlElement, base_url: str) -> PostFields | None:
     )
 
 
-def _listing_shape(doc: HtmlElement) -> bool:
-    """Several teasers each headed by a link: a blog listing or tag page."""
+def is_listing(doc: HtmlElement) -> bool:
+    """A blog listing or tag page in any layout: several teasers each headed by a
+    link (``article``/``.node`` teasers), or headings linking to three or more
+    different posts outside chrome and outside any body field (a 2016 USWDS
+    listing of ``li.views-row`` teasers)."""
     teasers = doc.xpath(
         "//*[self::article or contains(concat(' ', @class, ' '), ' node ')]"
         "[.//*[self::h2 or self::h3]/a]"
     )
-    return len(teasers) >= 3 and max(text_len(t) for t in teasers) < 1500
+    if len(teasers) >= 3 and max(text_len(t) for t in teasers) < 1500:
+        return True
+    posts: set[str] = set()
+    for a in doc.xpath(TEASER_LINKS):
+        url = canonical_post_url(a.get("href", ""))
+        if url and url not in posts and not _in_body_field(a) and not in_chrome(a):
+            posts.add(url)
+    return len(posts) >= 3
 
 
-def _article_root(container: HtmlElement) -> HtmlElement:
-    """The post's own container (``<article>``, ``.node``, sioc:Item) or the page."""
+def _in_body_field(el: HtmlElement) -> bool:
+    return any(
+        (a.get("itemprop") or a.get("property")) in BODY_FIELD_PROPS
+        for a in el.iterancestors()
+    )
+
+
+def _article_root(container: HtmlElement, title: str) -> HtmlElement:
+    """The post's own container (``<article>``, ``.node``, sioc:Item, hentry); for
+    a page that marks none, the nearest wrapper of the body that also holds the
+    title's heading (Blogger-style ``div.blog-post``); else the whole page."""
     found = container.xpath(ARTICLE_XPATH)
-    return found[0] if found else container.getroottree().getroot()
+    if found:
+        return found[0]
+    for depth, wrapper in enumerate(container.iterancestors()):
+        if wrapper.tag in ("html", "body") or depth >= WRAPPER_DEPTH:
+            break
+        if any(norm(h.text_content()) == title for h in wrapper.iter("h1", "h2", "h3")):
+            return wrapper
+    return container.getroottree().getroot()
 
 
 def _tags(doc: HtmlElement, article: HtmlElement, base: str) -> tuple[Tag, ...]:
@@ -139,11 +198,11 @@ def _tags(doc: HtmlElement, article: HtmlElement, base: str) -> tuple[Tag, ...]:
             links = list(el.iter("a"))
             if links:
                 break
-    if not links:
+    if not links:  # rel="tag" (hAtom, WordPress), microdata keywords
         links = [
             a
             for a in article.iter("a")
-            if "tag" in a.get("rel", "").split()
+            if ("tag" in a.get("rel", "").split() or a.get("itemprop") in TAG_PROPS)
             and not (in_chrome(a, stop=article) or in_comment(a))
         ]
     tags: dict[str, Tag] = {}
@@ -155,14 +214,30 @@ def _tags(doc: HtmlElement, article: HtmlElement, base: str) -> tuple[Tag, ...]:
 
 
 def _related(
-    article: HtmlElement, body: HtmlElement, base: str
+    doc: HtmlElement, article: HtmlElement, body: HtmlElement, base: str
 ) -> tuple[RelatedPost, ...]:
-    """Links to other posts in a "related"/"reference" block of the article."""
+    """Links to other posts in the post's "related"/"reference" block.
+
+    The block is marked by its class or id (``.related-posts``, ``.yarpp-related``,
+    ``view-iseblog-reference``) or by its label ("Related Posts", "Reference:",
+    "See also:"): inside the article first, then anywhere outside comments, since
+    the 2014 theme and its successors put "Related Posts" in the sidebar. "Recent
+    Posts" and "Most Popular" are never read, nor a label inside the body.
+    """
+    blocks = [
+        el
+        for el in article.iter()
+        if isinstance(el.tag, str) and tokens(el) & RELATED_TOKENS
+    ] or _labelled_blocks(article, body)
+    if not blocks and article is not doc:
+        blocks = [
+            el
+            for el in doc.xpath(RELATED_IDS)
+            if not (in_comment(el) or article in el.iterancestors())
+        ] or _labelled_blocks(doc, body)
     related: dict[str, RelatedPost] = {}
-    for el in article.iter():
-        if not isinstance(el.tag, str) or not tokens(el) & {"related", "reference"}:
-            continue
-        for a in el.iter("a"):
+    for block in blocks:
+        for a in block.iter("a"):
             url = canonical_post_url(site_url(a.get("href", ""), base))
             if url and norm(a.text_content()):
                 related.setdefault(
@@ -171,20 +246,19 @@ def _related(
     return tuple(related.values())
 
 
-def _images(body: HtmlElement) -> tuple[Image, ...]:
-    images: dict[str, Image] = {}
-    for img in body.iter("img"):
-        src = img.get("src", "")
-        if not src or src.startswith("data:"):
+def _labelled_blocks(root: HtmlElement, body: HtmlElement) -> list[HtmlElement]:
+    """Blocks labelled "Related Posts" / "Reference:" / "See also:": a heading's
+    parent, or the paragraph or line that starts with the label."""
+    blocks = []
+    for label in root.xpath(RELATED_LABELS):
+        if (
+            in_comment(label)
+            or not RELATED_LABEL.match(norm(label.text))
+            or label is body
+            or body in label.iterancestors()
+        ):
             continue
-        figure = next((a for a in img.iterancestors() if a.tag == "figure"), None)
-        caption = figure.find(".//figcaption") if figure is not None else None
-        images.setdefault(
-            src,
-            Image(
-                url=src,
-                alt=norm(img.get("alt")),
-                caption=norm(caption.text_content()) if caption is not None else "",
-            ),
-        )
-    return tuple(images.values())
+        block = label.getparent() if label.tag in LABEL_TAGS else label
+        if block is not None:
+            blocks.append(block)
+    return blocks

@@ -16,6 +16,7 @@ This module classifies and reads links; it does not build posts.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from lxml import etree
@@ -38,6 +39,9 @@ BODY_CLASS_KINDS: tuple[tuple[str, str, str], ...] = (
 )
 BODY_CLASSES = "//body/@class"
 PAGE_TITLE = "//h1[@id='page-title']"
+#: The first headings of a page in any layout ("<h1 class="usa-display">Page not
+#: found</h1>" in the 2016 USWDS theme, which has no ``#page-title``).
+FIRST_H1S = "(//h1)[position() <= 3]"
 #: The class of the node a print-module page prints (``node node-blog ...``).
 PRINTED_NODE_CLASSES = (
     "//div[" + has_class("print-content") + "]//*[" + has_class("node") + "][1]/@class"
@@ -48,8 +52,14 @@ NODE_STATE_CLASSES = frozenset(
 )
 HTML_TITLE = "//title"
 #: Titles Drupal gives its error pages.
-NOT_FOUND_TITLES = ("page not found",)
-ACCESS_DENIED_TITLES = ("access denied",)
+NOT_FOUND_TITLES = ("page not found", "not found", "page not found.")
+ACCESS_DENIED_TITLES = ("access denied", "forbidden", "403 forbidden")
+# "Error 404 – Information Sharing Environment", "403 Forbidden – ISE.gov",
+# "404 Not Found"
+# (never "404 Reasons to Share Information")
+_HTTP_ERROR_TITLE = re.compile(
+    r"^(?:error\s*)?(40[34])(?:\s*(?:[-–—:|]|$)|\s+(?:not found|forbidden|error)\b)"
+)
 
 # Wayback Machine's own pages: "Hrm. The Wayback Machine has not archived that URL."
 WAYBACK_TITLE_HINTS = ("wayback machine", "internet archive")
@@ -109,11 +119,17 @@ def classify_page(doc: HtmlElement) -> PageClass | None:
         if found is not None:
             return found
     page_title = element_text(first(doc.xpath(PAGE_TITLE))).lower()
-    for candidate in (page_title, lowered_title.partition(" | ")[0]):
+    headings = [element_text(h).lower() for h in doc.xpath(FIRST_H1S)]
+    for candidate in (page_title, lowered_title.partition(" | ")[0], *headings):
         if candidate in NOT_FOUND_TITLES:
             return PageClass("not_found", "not-a-post:soft-404")
         if candidate in ACCESS_DENIED_TITLES:
             return PageClass("other", "not-a-post:access-denied")
+    error = _HTTP_ERROR_TITLE.match(lowered_title)
+    if error is not None:
+        if error.group(1) == "404":
+            return PageClass("not_found", "not-a-post:soft-404")
+        return PageClass("other", "not-a-post:access-denied")
     if _is_server_redirect(doc, lowered_title):
         return PageClass("other", "not-a-post:redirect")
     printed_node = first(doc.xpath(PRINTED_NODE_CLASSES))

@@ -204,6 +204,8 @@ class PostPage:
         url_kind = classify_url(capture_url) if capture_url else "other"
         if url_kind in {"listing", "tag", "user", "feed"}:
             return nonpost.PageClass(url_kind, f"not-a-post:{url_kind}")
+        if generic.is_listing(doc):  # a listing in a layout no template knows
+            return nonpost.PageClass("listing", "not-a-post:listing")
         if generic.matches(doc):
             fields = generic.extract_fields(doc, base_url)
             if fields is not None:

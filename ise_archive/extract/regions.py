@@ -36,6 +36,7 @@ CHROME_TAGS = word_set(
 )
 CHROME_ROLES = word_set("navigation banner contentinfo complementary search")
 COMMENT_TOKENS = frozenset({"comment", "comments"})
+HEADER_FOOTER = frozenset({"header", "footer"})
 # Layout classes Drupal puts on <body>/wrappers: "one-sidebar", "with-sidebar".
 _LAYOUT_TOKEN = re.compile(r"^(?:with|has|one|two|no|not|page|node-type|layout)-")
 _TOKEN_SPLIT = re.compile(r"[-_\s]+")
@@ -75,19 +76,36 @@ def in_comment(el: HtmlElement) -> bool:
 def in_chrome(el: HtmlElement, stop: HtmlElement | None = None) -> bool:
     """True inside navigation, sidebars, page header/footer or comments.
 
-    An ``<article>``'s own ``<header>``/``<footer>`` is not chrome: HTML5 themes put
-    the byline and the tags there.
+    A post's own header or footer is not chrome: HTML5 themes put the byline and
+    the tags in an ``<article>``'s ``<header>``/``<footer>``, and older themes in a
+    ``div.post-footer`` inside the post's container (``stop``, when it is not the
+    whole page).
     """
     chain = [el, *el.iterancestors()]
+    in_post = (
+        stop is not None
+        and stop.tag not in ("html", "body")
+        and any(a is stop for a in chain)
+    )
     for i, a in enumerate(chain):
         if a is stop:
             return False
         if is_chrome(a) and not (
-            a.tag in ("header", "footer")
-            and any(b.tag == "article" for b in chain[i + 1 :])
+            _is_header_or_footer(a)
+            and (in_post or any(b.tag == "article" for b in chain[i + 1 :]))
         ):
             return True
     return False
+
+
+def _is_header_or_footer(el: HtmlElement) -> bool:
+    """``<header>``/``<footer>``, or an element whose only chrome words are those
+    (``div.post-footer``, ``div.entry-header``), and no landmark role."""
+    if el.get("role", "").lower() in CHROME_ROLES:
+        return False
+    if el.tag in ("header", "footer"):
+        return True
+    return el.tag not in CHROME_TAGS and tokens(el) & CHROME_TOKENS <= HEADER_FOOTER
 
 
 def walk_outside_chrome(root: HtmlElement) -> Iterator[HtmlElement]:

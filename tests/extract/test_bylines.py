@@ -19,6 +19,11 @@ from ise_archive.extract.bylines import SITE_TZ, find_bylines, parse_text_date
         ("Posted by ISE Bloggers on Tuesday, October 04, 2011", date(2011, 10, 4)),
         ("Oct. 4, 2011 at 12:38 PM", datetime(2011, 10, 4, 12, 38)),
         ("By Kshemendra Paul | June 10th, 2015", date(2015, 6, 10)),
+        ("May 16, 2012 – 11:45 am", datetime(2012, 5, 16, 11, 45)),
+        (
+            "Posted on February 18th, 2015 at 10:40 am by Marcus",
+            datetime(2015, 2, 18, 10, 40),
+        ),
         ("13/45/2011", None),
         ("Posted by Joe", None),
     ],
@@ -44,4 +49,25 @@ def test_bylines_are_the_posts_own_never_a_comments_shortest_first():
         "By Ann",
         "Posted by Joe on 10/04/2011",
         "By Ann Wednesday, June 10, 2015",
+    ]
+
+
+def test_posted_on_lines_and_a_posts_own_footer_are_bylines():
+    """USWDS/WordPress "Posted on <date> by X" and a Blogger-style byline in the
+    post's own ``div.post-footer`` below the body; the page footer never counts."""
+    page = lxml.html.document_fromstring(
+        "<html><body><div class='blog-post'><h2>T</h2>"
+        "<small>Posted on June 10, 2015 at 11:25 am <span>by Ann</span></small>"
+        "<div class='post-body'><p>Body text.</p></div>"
+        "<div class='post-footer'><div>Posted by Joe on 10/04/2011</div></div></div>"
+        "<div class='footer'><p>Posted on 10/05/2011 by the webmaster</p></div>"
+        "</body></html>"
+    )
+    post = page.find_class("blog-post")[0]
+    body = page.find_class("post-body")[0]
+    texts = [" ".join(el.text_content().split()) for el in find_bylines(post, body)]
+    assert texts == [
+        "by Ann",
+        "Posted by Joe on 10/04/2011",
+        "Posted on June 10, 2015 at 11:25 am by Ann",
     ]

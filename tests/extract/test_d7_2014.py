@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
+import lxml.html
+
 from ise_archive.dates import SITE_TIMEZONE
 from ise_archive.extract import d7_2011, d7_2014, print_page
 from ise_archive.extract.fields import PostFields
@@ -84,3 +86,16 @@ def test_popular_tags_and_recent_posts_sidebars_are_ignored() -> None:
 def test_teasers_are_not_posts() -> None:
     doc = prepared_doc("c0053", "http://www.ise.gov/blog?page=3")
     assert not d7_2014.matches(doc)
+
+
+def test_another_themes_article_node_is_not_claimed() -> None:
+    """A Drupal 7 theme with the same core ``article.node`` and body field but its
+    own byline (the 2016 USWDS redesign) is left to the generic reader, which
+    reads its author and date."""
+    html = (
+        "<html><body><h1 id='page-title'>A Post</h1><article class='node node-blog'>"
+        "<p class='meta'>Posted on June 10, 2015 by <a href='/users/a'>A</a></p>"
+        "<div class='field field-name-body'><div class='field-item'><p>Text.</p>"
+        "</div></div></article></body></html>"
+    )
+    assert not d7_2014.matches(lxml.html.document_fromstring(html))

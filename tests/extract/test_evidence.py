@@ -76,6 +76,12 @@ def test_archive_address_is_never_the_post_url() -> None:
         ("<title>A Post | Information Sharing Environment</title>", "A Post"),
         ("<title>ISE</title><meta property='og:title' content='B - ISE.gov'>", "B"),
         ("<title>ISE</title>", ""),
+        ("<title>ISE Blog &raquo; C: Who Does What?</title>", "C: Who Does What?"),
+        (
+            "<title>ISE Blog: Officer Safety – A Trend</title>",
+            "Officer Safety – A Trend",
+        ),
+        ("<title>D—and What’s Next - ISE.gov (text only)</title>", "D—and What’s Next"),
     ],
 )
 def test_title_drops_the_site_name(head: str, title: str) -> None:
@@ -98,4 +104,39 @@ def test_json_ld_article_author_and_node_id() -> None:
         "H",
         ("Ann", "http://www.ise.gov/users/ann"),
         1426,
+    )
+
+
+def test_hatom_date_and_author_never_a_commenters() -> None:
+    html = (
+        "<html><body><div class='hentry'><h2 class='entry-title'>Guest Post</h2>"
+        "<span class='author vcard'>By <a class='url fn' href='/users/ise-bloggers'>"
+        "ISE Bloggers</a></span> <abbr class='published'"
+        " title='2012-05-16T11:45:00-04:00'>May 16, 2012</abbr>"
+        "<div class='story'><p>By Dana Whitfield, County Justice Quarterly</p></div>"
+        "<ol class='commentlist'><li id='li-comment-1'><div class='comment-author"
+        " vcard'><cite class='fn'>Tom</cite></div><abbr class='published'"
+        " title='2012-05-17T08:02:00-04:00'>May 17</abbr></li></ol></div>"
+        "</body></html>"
+    )
+    doc = doc_of(html)
+    assert read_title(doc, {}) == "Guest Post"
+    assert read_author(doc, {}, [], POST) == (
+        "ISE Bloggers",
+        "http://www.ise.gov/users/ise-bloggers",
+    )
+    assert read_published(doc, {}, []) == datetime(2012, 5, 16, 11, 45, tzinfo=SITE_TZ)
+
+
+def test_microdata_date_written_for_people_and_own_url() -> None:
+    html = (
+        "<html><body><div itemscope itemtype='http://schema.org/BlogPosting'>"
+        "<meta itemprop='url' content='http://www.ise.gov/blog/ise-bloggers/a-post'>"
+        "<span itemprop='datePublished'>Thursday, May 2, 2013 - 16:10</span>"
+        "</div></body></html>"
+    )
+    doc = doc_of(html)
+    assert read_published(doc, {}, []) == datetime(2013, 5, 2, 16, 10, tzinfo=SITE_TZ)
+    assert read_canonical_url(doc, {}, POST) == (
+        "http://www.ise.gov/blog/ise-bloggers/a-post"
     )

@@ -140,3 +140,31 @@ def test_atom_feed_post_urls() -> None:
 
 def test_html_is_not_a_feed() -> None:
     assert nonpost.parse_feed("<html><body><p>rss</p></body></html>") is None
+
+
+@pytest.mark.parametrize(
+    "html,expected",
+    [
+        (
+            "<title>Error 404 – Information Sharing Environment</title><p>Sorry.</p>",
+            ("not_found", "not-a-post:soft-404"),
+        ),
+        (
+            "<title>ISE</title><h1 class='usa-display'>Page not found</h1>",
+            ("not_found", "not-a-post:soft-404"),
+        ),
+        (
+            "<title>403 Forbidden – ISE.gov</title><h1>Sign in</h1>",
+            ("other", "not-a-post:access-denied"),
+        ),
+        (
+            "<title>X | ISE</title><div role='alert'><h1>Access denied</h1></div>",
+            ("other", "not-a-post:access-denied"),
+        ),
+        ("<title>404 Reasons to Share Information | ISE</title><h1>404 R</h1>", None),
+    ],
+)
+def test_error_pages_in_any_layout(html: str, expected: tuple[str, str] | None) -> None:
+    """Without Drupal's ``#page-title``: the first ``<h1>`` or an HTTP error title."""
+    found = nonpost.classify_page(lxml.html.document_fromstring(html))
+    assert found == (nonpost.PageClass(*expected) if expected else None)
