@@ -10,8 +10,9 @@ numbers of a run that resumed a killed one still add up.
 ====  ===========  ==========================================================
 code  status       when
 ====  ===========  ==========================================================
-3     failed       an internal error or bad configuration stopped the run, or a
-                   callback raised (a bug: its capture stays open for next run)
+3     failed       an internal error or bad configuration stopped the run, a
+                   callback raised (a bug: its capture stays open for next run),
+                   or a record failed the schema and was left out (a bug)
 2     blocked      the archive refused us or could not be reached: resume later
 1     failed       a CDX query failed for good (discovery is incomplete), or
                    failures this run exceed ``max_failure_share`` of outcomes
@@ -92,6 +93,7 @@ class RunReport:
     posts_updated: int = 0
     posts_unchanged: int = 0
     posts_total: int = 0
+    posts_invalid: int = 0
     skipped: Mapping[str, int] = field(default_factory=dict)
     failed: Mapping[str, int] = field(default_factory=dict)
     discovery_failed: Mapping[str, int] = field(default_factory=dict)
@@ -163,6 +165,7 @@ def build_report(
         posts_updated=_int(stats, "ise_archive/posts/updated"),
         posts_unchanged=_int(stats, "ise_archive/posts/unchanged"),
         posts_total=int((state_counts or {}).get("posts", 0)),
+        posts_invalid=_int(stats, "ise_archive/posts/invalid"),
         skipped=skipped,
         failed=failed,
         discovery_failed=_by_prefix(stats, _CDX_FAILED_PREFIX),
@@ -185,6 +188,15 @@ def _decide(
     requests = sum(report.requests_by_pool.values())
     if error:
         return "failed", EXIT_INTERNAL_ERROR, (f"internal error: {error}",)
+    if report.posts_invalid:
+        return (
+            "failed",
+            EXIT_INTERNAL_ERROR,
+            (
+                f"{report.posts_invalid} records failed the schema and were left out "
+                "of the dataset (a bug: see the log)",
+            ),
+        )
     if report.spider_errors:
         return (
             "failed",

@@ -88,6 +88,7 @@ def test_first_run_report_in_full():
         posts_updated=0,
         posts_unchanged=0,
         posts_total=10,
+        posts_invalid=0,
         skipped={"not-a-post-url": 14, "not-a-post:listing": 9, "redirect": 4},
         failed={"http-404": 1},
         discovery_failed={},
@@ -175,6 +176,12 @@ def test_an_exception_in_a_callback_fails_the_run_as_an_internal_error():
         "3 errors in the crawler's own code (a bug: see the log); what they were "
         "handling is retried next run",
     )
+
+
+def test_a_record_left_out_as_invalid_fails_the_run():
+    report = first_run(stats={**STATS, "ise_archive/posts/invalid": 1})
+    assert (report.status, report.exit_code, report.posts_invalid) == ("failed", 3, 1)
+    assert "1 records failed the schema" in report.reasons[0]
 
 
 def test_an_archive_answering_only_errors_is_not_a_quiet_no_change_run():

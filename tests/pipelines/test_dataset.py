@@ -118,3 +118,10 @@ def test_an_invalid_record_is_logged_counted_and_left_out(
         stats.get_value(f"ise_archive/posts/{n}")
         for n in ("added", "updated", "unchanged", "invalid")
     ] == [1, 0, 0, 1]
+    report = last_report(tmp_path)
+    assert (report["status"], report["exit_code"], report["posts_invalid"]) == (
+        "failed",
+        3,
+        1,
+    )
+    assert spider.exit_code == 3
