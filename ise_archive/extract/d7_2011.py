@@ -69,9 +69,14 @@ CANONICAL = "//link[@rel='canonical']/@href"
 
 
 def matches(doc: HtmlElement) -> bool:
-    """True for a page whose main content is a full ``isegov`` blog node."""
+    """True for a page whose main content is a full ``isegov`` blog node whose
+    ``.submitted`` byline names the account (``a.username``) or carries the RDFa
+    date: other themes' ``.submitted`` lines are left to the generic reader, which
+    reads their text instead of returning an empty author and date."""
     node = first(doc.xpath(NODE))
-    return node is not None and node.xpath(SUBMITTED) != []
+    return node is not None and any(
+        sub.xpath(AUTHOR) or sub.xpath(CREATED) for sub in node.xpath(SUBMITTED)
+    )
 
 
 def extract_fields(doc: HtmlElement, base_url: str) -> PostFields | None:

@@ -61,8 +61,11 @@ logger = logging.getLogger(__name__)
 TEMPLATE = "generic"
 # Headings that link to a post: a listing's teasers ("<h3><a href=/blog/a/b>").
 TEASER_LINKS = "//h2/a[contains(@href, '/blog/')] | //h3/a[contains(@href, '/blog/')]"
-# Body fields, where headings linking to posts are the post's own text.
+# Body fields and related blocks, where headings linking to posts are the post's.
 BODY_FIELD_PROPS = frozenset({"articleBody", "content:encoded"})
+BODY_FIELD_CLASSES = frozenset(
+    {"field-name-body", "field--name-body", "post-body", "entry-content", "node-body"}
+)
 #: How far above the body a Blogger-style wrapper holding the title may be.
 WRAPPER_DEPTH = 4
 # <a itemprop="keywords" href="/category/free-tags/dhs">
@@ -158,14 +161,18 @@ def is_listing(doc: HtmlElement) -> bool:
     posts: set[str] = set()
     for a in doc.xpath(TEASER_LINKS):
         url = canonical_post_url(a.get("href", ""))
-        if url and url not in posts and not _in_body_field(a) and not in_chrome(a):
+        if url and url not in posts and not _in_post_part(a) and not in_chrome(a):
             posts.add(url)
     return len(posts) >= 3
 
 
-def _in_body_field(el: HtmlElement) -> bool:
+def _in_post_part(el: HtmlElement) -> bool:
+    """Inside a body field or a related-posts block: headings linking to posts
+    there are a post's own (a recap of old posts, "Related Posts" teasers)."""
     return any(
         (a.get("itemprop") or a.get("property")) in BODY_FIELD_PROPS
+        or tokens(a) & RELATED_TOKENS
+        or BODY_FIELD_CLASSES.intersection(a.get("class", "").split())
         for a in el.iterancestors()
     )
 

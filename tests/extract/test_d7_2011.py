@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime
 
+import lxml.html
+
 from ise_archive.dates import SITE_TIMEZONE
 from ise_archive.extract import d7_2011, d7_2014, print_page
 from ise_archive.extract.fields import PostFields
@@ -131,3 +133,15 @@ def test_date_falls_back_to_byline_text_then_blog_date() -> None:
 
 def test_listing_page_does_not_match() -> None:
     assert not d7_2011.matches(prepared_doc("c0004", "http://www.ise.gov/blog"))
+
+
+def test_another_themes_submitted_line_is_not_claimed() -> None:
+    """A ``div#node-N.node`` whose ``.submitted`` has neither the account link nor
+    the RDFa date (another Drupal theme) is left to the generic reader."""
+    html = (
+        "<html><body><h1 id='page-title'>A Post</h1><div id='node-7' class='node'>"
+        "<div class='submitted'>Submitted by Ann on Mon, 06/14/2010 - 09:00</div>"
+        "<div class='field-name-body'><div class='field-item'><p>Text.</p></div>"
+        "</div></div></body></html>"
+    )
+    assert not d7_2011.matches(lxml.html.document_fromstring(html))

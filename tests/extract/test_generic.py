@@ -226,6 +226,24 @@ def test_listing_is_not_an_article() -> None:
     assert not generic.matches(parse(body, "http://www.ise.gov/blog"))
 
 
+def test_a_post_linking_to_other_posts_from_headings_is_not_a_listing() -> None:
+    """A recap in the body and a "Related Posts" block of teasers, each headed by
+    a link to a post, do not make the post a listing."""
+    teasers = "".join(
+        f"<h3><a href='/blog/ise-bloggers/old-post-{i}'>Old post {i}</a></h3>"
+        for i in range(3)
+    )
+    html = (
+        "<html><head><title>Recap</title></head><body><div class='post'>"
+        f"<h1>Recap</h1><div class='post-body'><p>{PARA}</p>{teasers}<p>{PARA}</p>"
+        f"</div><div class='related-posts'>{teasers.replace('old', 'other')}</div>"
+        "</div></body></html>"
+    )
+    doc = parse(html.encode(), POST)
+    assert not generic.is_listing(doc)
+    assert generic.matches(doc)
+
+
 def test_deeply_nested_page_does_not_crash() -> None:
     html = "<div>" * 5000 + f"<p>{PARA}</p>" * 3 + "</div>" * 5000
     doc = parse(
