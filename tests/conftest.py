@@ -1,7 +1,21 @@
-"""Shared pytest fixtures: the local Wayback imitation (docs/wayback-imitation.md)."""
+"""Shared pytest fixtures: the local Wayback imitation (docs/wayback-imitation.md).
+
+Also the Hypothesis profile: under CI (``CI`` set, as ``.ci/run`` runs) every
+property test draws the same examples each run, so main cannot turn red on a draw
+nobody can reproduce; locally the draws stay random and keep exploring, and what
+they find is added as an ``@example``.
+"""
 
 from __future__ import annotations
+
+import os
+
+from hypothesis import settings
 
 from tests.wayback.fixtures import wayback_archive, wayback_server
 
 __all__ = ["wayback_archive", "wayback_server"]
+
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")

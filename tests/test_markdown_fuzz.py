@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ise_archive.markdown import render_markdown
@@ -65,7 +65,10 @@ def check(markdown: str) -> None:
     for match in _DESTINATIONS.finditer(markdown):
         url = next(g for g in match.groups() if g is not None)
         assert re.match(r"(?i)(https?|ftp|mailto):", url), url
-    assert "javascript:" not in markdown.lower().replace("\\", "")
+    # Text may *say* "javascript:" (an unclosed <script> leaks what follows its end
+    # tag as text, as a browser shows it); it must never be a bare scheme that an
+    # autolinker could pick up: the renderer writes it "javascript\:".
+    assert "javascript:" not in markdown.lower()
     assert not re.search(r"[ \t]$", markdown, re.M)
     assert "\n\n\n" not in markdown
     assert markdown == "" or (markdown.endswith("\n") and not markdown.endswith("\n\n"))
@@ -74,6 +77,10 @@ def check(markdown: str) -> None:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fragments)
+@example(  # found by hypothesis: the script's end tag leaves an attribute as text
+    '<script><p href="data:text/html,<script>alert(1)</script>" '
+    'href="javascript:alert(1)">'
+)
 def test_hostile_fragments_render_safely_and_deterministically(html):
     first = render_markdown(POST, html)
     check(first.markdown)
