@@ -5,8 +5,8 @@ and earlier runs'), merged and streamed in (published, url) order, so the datase
 is complete after an incremental or resumed run and memory stays flat. Each record is
 checked against the shipped JSON Schema before it is written (once, by
 :func:`~ise_archive.dataset.write_dataset`); a record that fails is reported here
-(an ERROR in the log, ``ise_archive/posts/invalid`` in the stats) and left out,
-never written half-valid.
+(an ERROR in the log, ``ise_archive/posts/invalid`` in the stats, ``posts_invalid``
+in the run report, which then fails) and left out, never written half-valid.
 """
 
 from __future__ import annotations
