@@ -55,11 +55,18 @@ def escape_text(text: str, *, at_line_start: bool, in_table: bool) -> str:
     ...     "a_b _c_ [1] *x* & &amp; <b>", at_line_start=False, in_table=False))
     a_b \\_c\\_ \\[1\\] \\*x\\* & \\&amp; &lt;b>
     """
-    text = _ESCAPE_ALWAYS.sub(r"\\\1", text)
-    text = _ESCAPE_UNDERSCORE.sub(r"\\_", text)
-    text = _ESCAPE_ENTITY.sub(r"\\&", text)
-    text = _ESCAPE_TAG_OPEN.sub("&lt;", text)
-    text = _SCRIPT_SCHEME.sub("\\1\\:", text)  # renders "javascript:" as text
+    # Each substitution runs only when its trigger character is there: most text
+    # needs none, and a regex pass costs more than a substring test.
+    if _ESCAPE_ALWAYS.search(text):
+        text = _ESCAPE_ALWAYS.sub(r"\\\1", text)
+    if "_" in text:
+        text = _ESCAPE_UNDERSCORE.sub(r"\\_", text)
+    if "&" in text:
+        text = _ESCAPE_ENTITY.sub(r"\\&", text)
+    if "<" in text:
+        text = _ESCAPE_TAG_OPEN.sub("&lt;", text)
+    if ":" in text:
+        text = _SCRIPT_SCHEME.sub("\\1\\:", text)  # renders "javascript:" as text
     if in_table:
         text = text.replace("|", "\\|")
     if at_line_start:

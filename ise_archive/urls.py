@@ -42,6 +42,32 @@ _POST_PATH = re.compile(
 )
 _NODE_PATH = re.compile(r"^/(?:print/)?node/(?P<nid>\d+)/?$")
 _FEED_PATHS = frozenset({"/iseblog/feed", "/blog/feed", "/rss.xml", "/blog/rss.xml"})
+# An absolute URL that urljoin, safe_url_string and urlsplit/urlunsplit all leave
+# exactly as it is: http(s), a lower-case host name of plain labels ending in a
+# letter label (no IDNA, no IPv4 forms, no port or user), and a path of characters
+# that need no escaping, with upper-case escapes (never %2E) and no dot segments;
+# no query, fragment or ";". tests/test_urls.py checks the equivalence.
+_PLAIN_URL = re.compile(
+    r"https?://(?P<host>(?:[a-z0-9]+(?:-[a-z0-9]+)*\.)+[a-z]+)"
+    r"(?P<path>(?:/(?!\.\.?(?:/|$))(?:[A-Za-z0-9._~!$&()*+,=:@-]|%(?!2E)[0-9A-F]{2})*)*)"
+)
+
+
+def plain_url_parts(url: str) -> tuple[str, str] | None:
+    """``(host, path)`` of a URL that needs no unwrapping, joining or escaping.
+
+    Such a URL is its own :func:`resolve_url` (against a plain base), so the
+    functions here skip their parsing for it; None for every other URL.
+
+    >>> plain_url_parts("http://www.ise.gov/blog/a%E2%80%99s")
+    ('www.ise.gov', '/blog/a%E2%80%99s')
+    >>> plain_url_parts("http://www.ise.gov/blog?page=2") is None
+    True
+    """
+    match = _PLAIN_URL.fullmatch(url)
+    if match is None or "/web/" in url:
+        return None
+    return match["host"], match["path"]
 
 
 def unwrap_archive_url(url: str) -> str:
@@ -70,6 +96,8 @@ def resolve_url(href: str, base: str) -> str:
     Relative links resolve against ``base`` (the page's canonical URL, never a
     ``/web/`` URL), so ``/contact`` on a post becomes ``http://www.ise.gov/contact``.
     """
+    if plain_url_parts(href) and plain_url_parts(base):
+        return href
     href = unwrap_archive_url(href)
     absolute = urljoin(unwrap_archive_url(base), href)
     return safe_url_string(unwrap_archive_url(absolute))
@@ -90,6 +118,10 @@ def canonical_site_url(url: str) -> str:
     >>> canonical_site_url("https://ise.gov:80/category/free-tags/dhs")
     'http://www.ise.gov/category/free-tags/dhs'
     """
+    plain = plain_url_parts(url)
+    if plain is not None:
+        host, path = plain
+        return SITE_ROOT + (path or "/") if host in SITE_HOSTS else url
     url = unwrap_archive_url(url)
     if not is_site_url(url):
         return url
@@ -110,10 +142,16 @@ def canonical_post_url(url: str) -> str | None:
     >>> canonical_post_url("http://www.ise.gov/blog?page=2") is None
     True
     """
-    url = unwrap_archive_url(url)
-    if not is_site_url(url):
-        return None
-    path = urlsplit(safe_url_string(url)).path
+    plain = plain_url_parts(url)
+    if plain is not None:
+        host, path = plain
+        if host not in SITE_HOSTS:
+            return None
+    else:
+        url = unwrap_archive_url(url)
+        if not is_site_url(url):
+            return None
+        path = urlsplit(safe_url_string(url)).path
     match = _POST_PATH.match(path)
     if not match:
         return None

@@ -7,9 +7,11 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import bs4
 import pytest
+from bs4 import BeautifulSoup
 
-from ise_archive.markdown import render_markdown
+from ise_archive.markdown import BodyTag, render_markdown
 from ise_archive.markdown_links import embed_page_url, safe_link_url
 from ise_archive.records import Link, Post, RelatedPost, Tag
 
@@ -518,3 +520,20 @@ def test_every_link_of_the_seed_document_resolves_in_commonmark():
 def test_tree_walk_keeps_preformatted_newlines_and_drops_non_text(html, expected):
     post = Post(url=BASE, title="T")
     assert render_markdown(post, html).body_markdown == expected
+
+
+@pytest.mark.parametrize("name", ["pre", "table", "td", "a", "li", "o:p", "[document]"])
+def test_body_tag_find_parent_answers_as_bs4_does(name: str) -> None:
+    """BodyTag's plain walk up the tree finds what bs4's SoupStrainer search finds."""
+    html = (
+        "<div><pre><code><b>x</b></code></pre><table><tr><td><a href='/a'><i>y</i>"
+        "</a><table><tr><td><pre>z<o:p>w</o:p></pre></td></tr></table></td></tr>"
+        "</table><ul><li><ol><li><em>v</em></li></ol></li></ul></div>"
+    )
+    soup = BeautifulSoup(html, "lxml", element_classes={bs4.Tag: BodyTag})
+    tags = soup.find_all(True)
+    assert tags and all(isinstance(tag, BodyTag) for tag in tags)
+    for tag in tags:
+        assert tag.find_parent(name) is bs4.Tag.find_parent(tag, name)
+    bold = soup.find("b")
+    assert bold.find_parent("pre", attrs={"class": "x"}) is None  # asks bs4

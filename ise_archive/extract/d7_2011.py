@@ -7,7 +7,8 @@ node-full">``: the byline and creation time in ``.submitted`` (RDFa
 view, the free-tags field, then the ``.blog-nav`` prev/next links and ``#comments``.
 The sidebar's tag cloud and "Recent Posts" are not the post's.
 
-Selectors are relative to the node container unless they start with ``//``.
+Selectors are XPath expressions compiled once, relative to the node container
+unless they start with ``//``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from ise_archive.dates import parse_date_text, parse_iso_datetime
@@ -36,36 +38,40 @@ logger = logging.getLogger(__name__)
 TEMPLATE = "d7_2011"
 
 #: The full node, not a teaser, a comment or a node inside a print page.
-NODE = (
+NODE = etree.XPath(
     "//div[starts-with(@id, 'node-')][" + has_class("node") + "]"
     "[not(" + has_class("node-teaser") + ")]"
     "[not(ancestor::*[" + has_class("print-content") + "])]"
     "[not(ancestor::*[@id='comments'])]"
 )
-PAGE_TITLE = "//h1[@id='page-title']"
-RDF_TITLE = ".//span[@property='dc:title']/@content"
-SUBMITTED = (
+PAGE_TITLE = etree.XPath("//h1[@id='page-title']")
+RDF_TITLE = etree.XPath(".//span[@property='dc:title']/@content")
+SUBMITTED = etree.XPath(
     "./div[" + has_class("submitted") + "] | ./*/div[" + has_class("submitted") + "]"
 )
-CREATED = ".//*[contains(concat(' ', @property, ' '), ' dc:created ')]/@content"
-DC_DATE = ".//*[contains(concat(' ', @property, ' '), ' dc:date ')]/@content"
-AUTHOR = ".//a[" + has_class("username") + "]"
-BODY = (
+CREATED = etree.XPath(
+    ".//*[contains(concat(' ', @property, ' '), ' dc:created ')]/@content"
+)
+DC_DATE = etree.XPath(
+    ".//*[contains(concat(' ', @property, ' '), ' dc:date ')]/@content"
+)
+AUTHOR = etree.XPath(".//a[" + has_class("username") + "]")
+BODY = etree.XPath(
     ".//div[" + has_class("field-name-body") + "]//div[" + has_class("field-item") + "]"
 )
-BLOG_DATE = (
+BLOG_DATE = etree.XPath(
     ".//div[" + has_class("field-name-field-blog-date") + "]//*[@content]/@content"
 )
-REFERENCES = (
+REFERENCES = etree.XPath(
     ".//div[" + has_class("view-iseblog-reference") + "]"
     "//*[" + has_class("views-field-title") + "]//a"
 )
-TAGS = (
+TAGS = etree.XPath(
     ".//div[" + has_class("field-name-taxonomy-vocabulary-2") + "]//a"
     " | .//div[" + has_class("field-name-field-tags") + "]//a"
 )
-SHORTLINK = "//link[@rel='shortlink']/@href"
-CANONICAL = "//link[@rel='canonical']/@href"
+SHORTLINK = etree.XPath("//link[@rel='shortlink']/@href")
+CANONICAL = etree.XPath("//link[@rel='canonical']/@href")
 
 
 def matches(doc: HtmlElement) -> bool:
@@ -73,23 +79,23 @@ def matches(doc: HtmlElement) -> bool:
     ``.submitted`` byline names the account (``a.username``) or carries the RDFa
     date: other themes' ``.submitted`` lines are left to the generic reader, which
     reads their text instead of returning an empty author and date."""
-    node = first(doc.xpath(NODE))
+    node = first(NODE(doc))
     return node is not None and any(
-        sub.xpath(AUTHOR) or sub.xpath(CREATED) for sub in node.xpath(SUBMITTED)
+        AUTHOR(sub) or CREATED(sub) for sub in SUBMITTED(node)
     )
 
 
 def extract_fields(doc: HtmlElement, base_url: str) -> PostFields | None:
     """The post on a 2011-theme page, or None if the node is not a blog post."""
-    node = first(doc.xpath(NODE))
+    node = first(NODE(doc))
     if node is None:
         return None
-    body = first(node.xpath(BODY))
-    title = first(node.xpath(RDF_TITLE)) or element_text(first(doc.xpath(PAGE_TITLE)))
+    body = first(BODY(node))
+    title = first(RDF_TITLE(node)) or element_text(first(PAGE_TITLE(doc)))
     if body is None or not clean_text(title):
         return None
-    submitted = first(node.xpath(SUBMITTED))
-    author = first(submitted.xpath(AUTHOR)) if submitted is not None else None
+    submitted = first(SUBMITTED(node))
+    author = first(AUTHOR(submitted)) if submitted is not None else None
     return PostFields(
         title=clean_text(title),
         author=element_text(author),
@@ -97,12 +103,12 @@ def extract_fields(doc: HtmlElement, base_url: str) -> PostFields | None:
         if author is not None
         else "",
         published=_published(node, submitted),
-        tags=read_tags(node.xpath(TAGS)),
-        related=read_related(node.xpath(REFERENCES)),
+        tags=read_tags(TAGS(node)),
+        related=read_related(REFERENCES(node)),
         images=read_images(body),
         body=detached_copy(body),
         nid=_nid(doc, node),
-        canonical_url=first(doc.xpath(CANONICAL)),
+        canonical_url=first(CANONICAL(doc)),
         template=TEMPLATE,
     )
 
@@ -117,13 +123,13 @@ def _published(
     """
     if submitted is not None:
         for selector in (CREATED, DC_DATE):
-            value = parse_iso_datetime(first(submitted.xpath(selector)))
+            value = parse_iso_datetime(first(selector(submitted)))
             if value is not None:
                 return value
         text_date = parse_date_text(_date_phrase(element_text(submitted)))
         if text_date is not None:
             return text_date
-    blog_date = parse_iso_datetime(first(node.xpath(BLOG_DATE)))
+    blog_date = parse_iso_datetime(first(BLOG_DATE(node)))
     # the field holds a day (stored as midnight): no time is stated
     return blog_date.date() if isinstance(blog_date, datetime) else blog_date
 
@@ -135,7 +141,7 @@ def _date_phrase(byline: str) -> str:
 
 
 def _nid(doc: HtmlElement, node: HtmlElement) -> int | None:
-    shortlink = first(doc.xpath(SHORTLINK))
+    shortlink = first(SHORTLINK(doc))
     if shortlink and node_id(shortlink) is not None:
         return node_id(shortlink)
     suffix = (node.get("id") or "").removeprefix("node-")

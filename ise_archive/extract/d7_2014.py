@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from ise_archive.dates import parse_date_text, parse_iso_datetime
@@ -47,24 +48,30 @@ NODE = (
     + ")]"
     "[not(ancestor::*[" + has_class("print-content") + "])]"
 )
-PAGE_TITLE = "//h1[@id='page-title']"
-RDF_TITLE = ".//span[@property='dc:title']/@content"
-HEADER = "./header"
-BYLINE_AUTHOR = ".//*[" + has_class("byline") + "]//a[" + has_class("username") + "]"
-CREATED = ".//*[contains(concat(' ', @property, ' '), ' dc:created ')]/@content"
-DC_DATE = ".//*[contains(concat(' ', @property, ' '), ' dc:date ')]/@content"
-DATE_TEXT = ".//*[" + has_class("date-display-single") + "]"
-BODY = (
+PAGE_TITLE = etree.XPath("//h1[@id='page-title']")
+RDF_TITLE = etree.XPath(".//span[@property='dc:title']/@content")
+HEADER = etree.XPath("./header")
+BYLINE_AUTHOR = etree.XPath(
+    ".//*[" + has_class("byline") + "]//a[" + has_class("username") + "]"
+)
+CREATED = etree.XPath(
+    ".//*[contains(concat(' ', @property, ' '), ' dc:created ')]/@content"
+)
+DC_DATE = etree.XPath(
+    ".//*[contains(concat(' ', @property, ' '), ' dc:date ')]/@content"
+)
+DATE_TEXT = etree.XPath(".//*[" + has_class("date-display-single") + "]")
+BODY = etree.XPath(
     ".//div[" + has_class("field-name-body") + "]//div[" + has_class("field-item") + "]"
 )
-TAGS = ".//div[" + has_class("field-name-field-tags") + "]//a"
-RELATED = (
+TAGS = etree.XPath(".//div[" + has_class("field-name-field-tags") + "]//a")
+RELATED = etree.XPath(
     "//div[@id='block-views-related-posts-block']//*["
     + has_class("views-field-title")
     + "]//a"
 )
-SHORTLINK = "//link[@rel='shortlink']/@href"
-CANONICAL = "//link[@rel='canonical']/@href"
+SHORTLINK = etree.XPath("//link[@rel='shortlink']/@href")
+CANONICAL = etree.XPath("//link[@rel='canonical']/@href")
 NODE_CLASS_PREFIX = "node-"
 #: The theme's own byline: a ``<header>`` with the ``.byline`` account or the RDFa
 #: creation date. Other Drupal 7 themes render the same core ``article.node`` and
@@ -87,13 +94,13 @@ def extract_fields(doc: HtmlElement, base_url: str) -> PostFields | None:
     node = first(doc.xpath(NODE))
     if node is None:
         return None
-    body = first(node.xpath(BODY))
-    title = first(node.xpath(RDF_TITLE)) or element_text(first(doc.xpath(PAGE_TITLE)))
+    body = first(BODY(node))
+    title = first(RDF_TITLE(node)) or element_text(first(PAGE_TITLE(doc)))
     if body is None or not clean_text(title):
         return None
-    header = first(node.xpath(HEADER))
+    header = first(HEADER(node))
     scope = header if header is not None else node
-    author = first(scope.xpath(BYLINE_AUTHOR))
+    author = first(BYLINE_AUTHOR(scope))
     return PostFields(
         title=clean_text(title),
         author=element_text(author),
@@ -101,26 +108,26 @@ def extract_fields(doc: HtmlElement, base_url: str) -> PostFields | None:
         if author is not None
         else "",
         published=_published(scope),
-        tags=read_tags(node.xpath(TAGS)),
-        related=read_related(doc.xpath(RELATED)),
+        tags=read_tags(TAGS(node)),
+        related=read_related(RELATED(doc)),
         images=read_images(body),
         body=detached_copy(body),
         nid=_nid(doc, node),
-        canonical_url=first(doc.xpath(CANONICAL)),
+        canonical_url=first(CANONICAL(doc)),
         template=TEMPLATE,
     )
 
 
 def _published(scope: HtmlElement) -> datetime | date | None:
     for selector in (CREATED, DC_DATE):
-        value = parse_iso_datetime(first(scope.xpath(selector)))
+        value = parse_iso_datetime(first(selector(scope)))
         if value is not None:
             return value
-    return parse_date_text(element_text(first(scope.xpath(DATE_TEXT))))
+    return parse_date_text(element_text(first(DATE_TEXT(scope))))
 
 
 def _nid(doc: HtmlElement, node: HtmlElement) -> int | None:
-    shortlink = first(doc.xpath(SHORTLINK))
+    shortlink = first(SHORTLINK(doc))
     if shortlink and node_id(shortlink) is not None:
         return node_id(shortlink)
     for css_class in (node.get("class") or "").split():

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from ise_archive.records import Image, RelatedPost, Tag
@@ -89,6 +90,18 @@ def has_class(name: str) -> str:
     )
 
 
+# Compiled once: a string passed to .xpath() is compiled again on every call.
+_VISIBLE_TEXT = etree.XPath(
+    ".//text()[not(ancestor::*[" + has_class("print-footnote") + "])]"
+    "[not(ancestor::script or ancestor::style)]"
+)
+_FIGURE = etree.XPath("ancestor::figure[1]")
+_FIGCAPTION = etree.XPath(".//figcaption")
+_CAPTION_WRAPPER = etree.XPath("ancestor::*[" + has_class("caption") + "][1]")
+_CAPTION_TEXT = etree.XPath(".//*[" + has_class("caption-text") + "]")
+_FOOTNOTE_MARKERS = etree.XPath(".//*[" + has_class("print-footnote") + "]")
+
+
 def clean_text(text: str | None) -> str:
     """Whitespace (no-break spaces included) collapsed to single spaces, trimmed."""
     return _WHITESPACE.sub(" ", text or "").strip()
@@ -103,11 +116,7 @@ def element_text(element: HtmlElement | None) -> str:
         return ""
     if len(element) == 0:  # no child elements: the common case of a link
         return clean_text(element.text)
-    parts = element.xpath(
-        ".//text()[not(ancestor::*[" + has_class("print-footnote") + "])]"
-        "[not(ancestor::script or ancestor::style)]"
-    )
-    return clean_text("".join(parts))
+    return clean_text("".join(_VISIBLE_TEXT(element)))
 
 
 def first(results: list[Any]) -> Any:
@@ -181,14 +190,12 @@ def _site_url(url: str) -> str:
 
 
 def _caption(img: HtmlElement) -> str:
-    figure = first(img.xpath("ancestor::figure[1]"))
+    figure = first(_FIGURE(img))
     if figure is not None:
-        return element_text(first(figure.xpath(".//figcaption")))
-    wrapper = first(img.xpath("ancestor::*[" + has_class("caption") + "][1]"))
+        return element_text(first(_FIGCAPTION(figure)))
+    wrapper = first(_CAPTION_WRAPPER(img))
     if wrapper is not None:
-        caption = element_text(
-            first(wrapper.xpath(".//*[" + has_class("caption-text") + "]"))
-        )
+        caption = element_text(first(_CAPTION_TEXT(wrapper)))
         if caption:
             return caption
     return clean_text(img.get("title"))
@@ -199,7 +206,7 @@ def detached_copy(element: HtmlElement) -> HtmlElement:
     print-module footnote markers (``<span class="print-footnote">[4]</span>``)."""
     fragment = copy.deepcopy(element)
     fragment.tail = None
-    for marker in fragment.xpath(".//*[" + has_class("print-footnote") + "]"):
+    for marker in _FOOTNOTE_MARKERS(fragment):
         # "<a>Twitter</a> <span class="print-footnote">[4]</span>." -> "Twitter."
         previous = marker.getprevious()
         if previous is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from ise_archive.dates import parse_drupal_created, parse_iso_datetime
@@ -36,52 +37,52 @@ logger = logging.getLogger(__name__)
 
 TEMPLATE = "print_page"
 
-CONTENT = "//div[" + has_class("print-content") + "]"
-TITLE = "//*[" + has_class("print-title") + "]"
-RDF_TITLE = ".//span[@property='dc:title']/@content"
-SUBMITTED = "//*[" + has_class("print-submitted") + "]"
-SUBMITTED_NAME = ".//strong"
-CREATED_TEXT = "//*[" + has_class("print-created") + "]"
-CREATED = ".//*[contains(concat(' ', @property, ' '), ' dc:created ')]/@content"
-USERNAME = ".//a[" + has_class("username") + "]"
+CONTENT = etree.XPath("//div[" + has_class("print-content") + "]")
+TITLE = etree.XPath("//*[" + has_class("print-title") + "]")
+RDF_TITLE = etree.XPath(".//span[@property='dc:title']/@content")
+SUBMITTED = etree.XPath("//*[" + has_class("print-submitted") + "]")
+SUBMITTED_NAME = etree.XPath(".//strong")
+CREATED_TEXT = etree.XPath("//*[" + has_class("print-created") + "]")
+CREATED = etree.XPath(
+    ".//*[contains(concat(' ', @property, ' '), ' dc:created ')]/@content"
+)
+USERNAME = etree.XPath(".//a[" + has_class("username") + "]")
 #: The node inside the print content (2011 ``div.node`` or 2014 ``article.node``).
-NODE = ".//*[" + has_class("node") + "][1]"
-BODY = (
+NODE = etree.XPath(".//*[" + has_class("node") + "][1]")
+BODY = etree.XPath(
     ".//div[" + has_class("field-name-body") + "]//div[" + has_class("field-item") + "]"
 )
-TAGS = (
+TAGS = etree.XPath(
     ".//div[" + has_class("field-name-taxonomy-vocabulary-2") + "]//a"
     " | .//div[" + has_class("field-name-field-tags") + "]//a"
 )
-REFERENCES = (
+REFERENCES = etree.XPath(
     ".//div[" + has_class("view-iseblog-reference") + "]"
     "//*[" + has_class("views-field-title") + "]//a"
 )
-SOURCE_URL = "//*[" + has_class("print-source_url") + "]//a/@href"
-CANONICAL = "//link[@rel='canonical']/@href"
-SHORTLINK = "//link[@rel='shortlink']/@href"
+SOURCE_URL = etree.XPath("//*[" + has_class("print-source_url") + "]//a/@href")
+CANONICAL = etree.XPath("//link[@rel='canonical']/@href")
+SHORTLINK = etree.XPath("//link[@rel='shortlink']/@href")
 BLOG_NODE_CLASS = "node-blog"
 
 
 def matches(doc: HtmlElement) -> bool:
     """True for a print-module page (it has a ``.print-content`` block)."""
-    return first(doc.xpath(CONTENT)) is not None
+    return first(CONTENT(doc)) is not None
 
 
 def extract_fields(doc: HtmlElement, base_url: str) -> PostFields | None:
     """The post on a print page, or None when the printed node is not a blog post."""
-    content = first(doc.xpath(CONTENT))
+    content = first(CONTENT(doc))
     if content is None:
         return None
-    node = first(content.xpath(NODE))
+    node = first(NODE(content))
     if node is not None and BLOG_NODE_CLASS not in (node.get("class") or "").split():
         return None
-    body = first(content.xpath(BODY))
+    body = first(BODY(content))
     if body is None:
         body = content
-    title = element_text(first(doc.xpath(TITLE))) or clean_text(
-        first(content.xpath(RDF_TITLE))
-    )
+    title = element_text(first(TITLE(doc))) or clean_text(first(RDF_TITLE(content)))
     if not title:
         return None
     author, author_url = _author(doc, content)
@@ -90,26 +91,24 @@ def extract_fields(doc: HtmlElement, base_url: str) -> PostFields | None:
         author=author,
         author_url=author_url,
         published=_published(doc, content),
-        tags=read_tags(content.xpath(TAGS)),
-        related=read_related(content.xpath(REFERENCES)),
+        tags=read_tags(TAGS(content)),
+        related=read_related(REFERENCES(content)),
         images=read_images(body),
         body=detached_copy(body),
         nid=_nid(doc, node),
-        canonical_url=first(doc.xpath(SOURCE_URL)) or first(doc.xpath(CANONICAL)),
+        canonical_url=first(SOURCE_URL(doc)) or first(CANONICAL(doc)),
         template=TEMPLATE,
     )
 
 
 def _author(doc: HtmlElement, content: HtmlElement) -> tuple[str, str]:
     """The Drupal account: the node's byline link, else the print header's name."""
-    username = first(content.xpath(USERNAME))
+    username = first(USERNAME(content))
     if username is not None and element_text(username):
         return element_text(username), canonical_site_url(username.get("href", ""))
-    submitted = first(doc.xpath(SUBMITTED))
+    submitted = first(SUBMITTED(doc))
     name = (
-        element_text(first(submitted.xpath(SUBMITTED_NAME)))
-        if submitted is not None
-        else ""
+        element_text(first(SUBMITTED_NAME(submitted))) if submitted is not None else ""
     )
     if not name and submitted is not None:
         name = element_text(submitted).removeprefix("By ").strip()
@@ -117,14 +116,14 @@ def _author(doc: HtmlElement, content: HtmlElement) -> tuple[str, str]:
 
 
 def _published(doc: HtmlElement, content: HtmlElement) -> datetime | date | None:
-    value = parse_iso_datetime(first(content.xpath(CREATED)))
+    value = parse_iso_datetime(first(CREATED(content)))
     if value is not None:
         return value
-    return parse_drupal_created(element_text(first(doc.xpath(CREATED_TEXT))))
+    return parse_drupal_created(element_text(first(CREATED_TEXT(doc))))
 
 
 def _nid(doc: HtmlElement, node: HtmlElement | None) -> int | None:
-    shortlink = first(doc.xpath(SHORTLINK))
+    shortlink = first(SHORTLINK(doc))
     if shortlink and node_id(shortlink) is not None:
         return node_id(shortlink)
     if node is None:

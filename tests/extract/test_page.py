@@ -19,7 +19,11 @@ from hypothesis import strategies as st
 
 from ise_archive.errors import NotHTML, PageTooLarge, TruncatedCapture
 from ise_archive.extract import ExtractOptions, PostPage, body_text, extract
-from ise_archive.extract.page import PageReading
+from ise_archive.extract.page import (
+    _CONTROL_CHARACTERS,
+    PageReading,
+    _without_control_characters,
+)
 from ise_archive.records import Post, Skip, to_json
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dev"
@@ -463,3 +467,12 @@ def test_markup_nested_deeper_than_libxml2_allows_keeps_its_text(depth: int) -> 
     assert isinstance(result, Post)
     assert result.title == "Nested Post"
     assert "Deep text of the post" in result.body_markdown
+
+
+@pytest.mark.parametrize("code", range(0x20))
+def test_control_characters_are_removed_as_the_regex_removes_them(code: int) -> None:
+    """The substring pre-check finds exactly the characters the regex removes."""
+    text = f"<p>a{chr(code)}b</p>"
+    expected = _CONTROL_CHARACTERS.sub("", text)
+    assert _without_control_characters(text) == expected
+    assert (expected == text) == (chr(code) in "\t\n\r")
