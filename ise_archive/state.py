@@ -161,6 +161,21 @@ class State:
                 return
             last = rows[-1][0]
 
+    def identities(self) -> Iterator[str]:
+        """Every identity (post URL, listing URL, ``node:N``) captures were filed
+        under, sorted, streamed."""
+        last = ""
+        while True:
+            rows = self._db.execute(
+                "SELECT DISTINCT identity FROM captures WHERE identity > ? "
+                "ORDER BY identity LIMIT ?",
+                (last, _PAGE),
+            ).fetchall()
+            yield from (ident for (ident,) in rows)
+            if len(rows) < _PAGE:
+                return
+            last = rows[-1][0]
+
     def open_work(self) -> int:
         """How many identities (posts, listings, nodes) still have unsettled captures.
 

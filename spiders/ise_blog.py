@@ -280,11 +280,34 @@ class IseBlogSpider(Spider):
             requests = list(self.plan_requests(phase))
             if requests:
                 if phase != self.phase:
-                    logger.info("Phase: %(phase)s", {"phase": phase})
+                    self.log_milestone(phase)
                     self.phase = phase
                 for request in requests:
                     self.crawler.engine.crawl(request)
                 raise DontCloseSpider
+
+    def log_milestone(self, phase: str) -> None:
+        """One INFO line as a phase starts: what the run has found and done so far."""
+        counts = self.state.counts()
+        posts = sum(1 for i in self.state.identities() if _phase_of(i) == "posts")
+        stats = self.crawler.stats
+        logger.info(
+            "Phase: %(phase)s. So far: %(listed)d captures listed (%(new)d new), "
+            "%(posts)d post URLs identified, %(fetched)d fetched, "
+            "%(records)d extracted, %(dups)d duplicates, %(skipped)d skipped, "
+            "%(failed)d failed",
+            {
+                "phase": phase,
+                "listed": stats.get_value("ise_archive/cdx/captures", 0),
+                "new": stats.get_value("ise_archive/cdx/new", 0),
+                "posts": posts,
+                "fetched": stats.get_value("ise_archive/fetch/requests", 0),
+                "records": counts["record"],
+                "dups": counts["duplicate"],
+                "skipped": counts["skip"],
+                "failed": counts["failed"],
+            },
+        )
 
     def plan_requests(self, phase: str) -> Iterator[Request]:
         if phase == "listings" and not self.follow_listings:

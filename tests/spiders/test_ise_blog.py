@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import random
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from ise_archive import settings
 from ise_archive.archive.cdx import CDX_FIELDS, exact_query
 from ise_archive.extract import ExtractOptions, extract
 from ise_archive.records import Capture, Post
+from ise_archive.selection import capture_identity
 from spiders.ise_blog import IseBlogSpider
 from tests.spiders.crawlers import BASE_URL, make_crawler, open_spider
 from tests.wayback.fixtures import DEV_CORPUS
@@ -419,3 +421,21 @@ def test_a_download_stopped_at_the_limit_is_a_page_too_large_failure(
     spider.capture_failed(failure)
 
     assert _outcome(spider, POST, GOOD) == "failed:page-too-large"
+
+
+def test_each_phase_starts_with_a_milestone_line(
+    spider: IseBlogSpider, caplog: pytest.LogCaptureFixture
+) -> None:
+    listing = Capture(timestamp="20111006123456", original="http://www.ise.gov/blog")
+    spider.state.add_captures([GOOD, listing], capture_identity)
+    spider.state.set_outcome(f"{listing.timestamp} {listing.original}", "skip:x")
+    spider.crawler.stats.set_value("ise_archive/cdx/captures", 2)
+    spider.crawler.stats.set_value("ise_archive/cdx/new", 2)
+
+    with caplog.at_level(logging.INFO, logger="spiders.ise_blog"):
+        spider.log_milestone("posts")
+
+    assert caplog.messages == [
+        "Phase: posts. So far: 2 captures listed (2 new), 1 post URLs identified, "
+        "0 fetched, 0 extracted, 0 duplicates, 1 skipped, 0 failed"
+    ]
