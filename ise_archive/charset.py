@@ -137,7 +137,10 @@ def decode_utf8_or_cp1252(body: bytes) -> tuple[str, str]:
     >>> decode_utf8_or_cp1252("It’s".encode() + b" \\x93quoted\\x94")
     ('It’s “quoted”', 'utf-8+windows-1252')
     """
-    text = body.decode("utf-8", errors="surrogateescape")
+    try:  # valid UTF-8, the common case: no escapes to look for
+        return body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        text = body.decode("utf-8", errors="surrogateescape")
     if text.isascii() or not _has_escapes(text):
         return text, "utf-8"
     repaired = text.translate(_ESCAPED_CP1252)

@@ -146,7 +146,10 @@ class BodyConverter(MarkdownConverter):
         parent_tags = parent_tags or set()
         text = str(el).translate(TEXT_TABLE)
         if "pre" not in parent_tags:
-            text = _SPACES.sub(" ", text)
+            # the substitution changes only text with a newline, tab, CR or two
+            # spaces in a row; most text nodes have none
+            if "\n" in text or "  " in text or "\t" in text or "\r" in text:
+                text = _SPACES.sub(" ", text)
             prev, nxt, parent = el.previous_sibling, el.next_sibling, el.parent
             if _is_block(prev) or (_is_block(parent) and prev is None):
                 text = text.lstrip(" ")
@@ -375,7 +378,7 @@ def _collapse_spaces(text: str) -> str:
             fence = "" if match and match.group(1) == fence else fence
         elif match:
             fence = match.group(1)
-        else:
+        elif "  " in line:
             line = _INNER_SPACES.sub(" ", line)
         lines.append(line)
     return "\n".join(lines)

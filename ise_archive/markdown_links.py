@@ -70,7 +70,9 @@ def safe_link_url(href: str | None, base: str) -> str | None:
     """
     if href is None:
         return None
-    href = _URL_INVISIBLES.sub("", href).strip(_URL_EDGE)
+    if "\t" in href or "\n" in href or "\r" in href:
+        href = _URL_INVISIBLES.sub("", href)
+    href = href.strip(_URL_EDGE)
     if not href or href.startswith("#"):
         return None
     scheme = _SCHEME.match(href)

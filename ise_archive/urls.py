@@ -49,8 +49,11 @@ _FEED_PATHS = frozenset({"/iseblog/feed", "/blog/feed", "/rss.xml", "/blog/rss.x
 # no query, fragment or ";". tests/test_urls.py checks the equivalence.
 _PLAIN_URL = re.compile(
     r"https?://(?P<host>(?:[a-z0-9]+(?:-[a-z0-9]+)*\.)+[a-z]+)"
-    r"(?P<path>(?:/(?!\.\.?(?:/|$))(?:[A-Za-z0-9._~!$&()*+,=:@-]|%(?!2E)[0-9A-F]{2})*)*)"
+    r"(?P<path>(?:/[A-Za-z0-9._~!$&()*+,=:@/%-]*)?)"
 )
+# what the path's character class lets through but a plain path may not hold
+_DOT_SEGMENT = re.compile(r"/\.\.?(?:/|$)")
+_NOT_UPPER_ESCAPE = re.compile(r"%(?![0-9A-F]{2})|%2E")
 
 
 def plain_url_parts(url: str) -> tuple[str, str] | None:
@@ -67,7 +70,12 @@ def plain_url_parts(url: str) -> tuple[str, str] | None:
     match = _PLAIN_URL.fullmatch(url)
     if match is None or "/web/" in url:
         return None
-    return match["host"], match["path"]
+    path = match["path"]
+    if "/." in path and _DOT_SEGMENT.search(path):
+        return None
+    if "%" in path and _NOT_UPPER_ESCAPE.search(path):
+        return None
+    return match["host"], path
 
 
 def unwrap_archive_url(url: str) -> str:
@@ -84,7 +92,8 @@ def unwrap_archive_url(url: str) -> str:
         if not match:
             break
         url = match.group("url")
-        url = _COLLAPSED_SCHEME.sub(r"\1://", url)
+        if _COLLAPSED_SCHEME.match(url):
+            url = _COLLAPSED_SCHEME.sub(r"\1://", url)
         if not _HAS_SCHEME.match(url):
             url = "http://" + url.lstrip("/")
     return url

@@ -39,8 +39,8 @@ logger = logging.getLogger(__name__)
 TEMPLATE = "d7_2014"
 
 #: The full node: not a teaser, a comment, or a node inside a print page.
-NODE = (
-    "//article[" + has_class("node") + "]"
+NODE = etree.XPath(
+    "/descendant::article[" + has_class("node") + "]"
     "[not("
     + has_class("node-teaser")
     + ")][not("
@@ -48,50 +48,56 @@ NODE = (
     + ")]"
     "[not(ancestor::*[" + has_class("print-content") + "])]"
 )
-PAGE_TITLE = etree.XPath("//h1[@id='page-title']")
-RDF_TITLE = etree.XPath(".//span[@property='dc:title']/@content")
+PAGE_TITLE = etree.XPath("/descendant::h1[@id='page-title']")
+RDF_TITLE = etree.XPath("descendant::span[@property='dc:title']/@content")
 HEADER = etree.XPath("./header")
 BYLINE_AUTHOR = etree.XPath(
-    ".//*[" + has_class("byline") + "]//a[" + has_class("username") + "]"
+    "descendant::*["
+    + has_class("byline")
+    + "]/descendant::a["
+    + has_class("username")
+    + "]"
 )
 CREATED = etree.XPath(
-    ".//*[contains(concat(' ', @property, ' '), ' dc:created ')]/@content"
+    "descendant::*[contains(concat(' ', @property, ' '), ' dc:created ')]/@content"
 )
 DC_DATE = etree.XPath(
-    ".//*[contains(concat(' ', @property, ' '), ' dc:date ')]/@content"
+    "descendant::*[contains(concat(' ', @property, ' '), ' dc:date ')]/@content"
 )
-DATE_TEXT = etree.XPath(".//*[" + has_class("date-display-single") + "]")
+DATE_TEXT = etree.XPath("descendant::*[" + has_class("date-display-single") + "]")
 BODY = etree.XPath(
-    ".//div[" + has_class("field-name-body") + "]//div[" + has_class("field-item") + "]"
+    "descendant::div[" + has_class("field-name-body") + "]"
+    "/descendant::div[" + has_class("field-item") + "]"
 )
-TAGS = etree.XPath(".//div[" + has_class("field-name-field-tags") + "]//a")
+TAGS = etree.XPath("descendant::div[" + has_class("field-name-field-tags") + "]//a")
 RELATED = etree.XPath(
-    "//div[@id='block-views-related-posts-block']//*["
+    "/descendant::div[@id='block-views-related-posts-block']/descendant::*["
     + has_class("views-field-title")
     + "]//a"
 )
-SHORTLINK = etree.XPath("//link[@rel='shortlink']/@href")
-CANONICAL = etree.XPath("//link[@rel='canonical']/@href")
+SHORTLINK = etree.XPath("/descendant::link[@rel='shortlink']/@href")
+CANONICAL = etree.XPath("/descendant::link[@rel='canonical']/@href")
 NODE_CLASS_PREFIX = "node-"
 #: The theme's own byline: a ``<header>`` with the ``.byline`` account or the RDFa
 #: creation date. Other Drupal 7 themes render the same core ``article.node`` and
 #: body field (the 2016 USWDS redesign puts "Posted on ... by" in ``p.meta``), and
 #: reading them here would lose their author and date.
-SIGNATURE = (
-    "./header[.//*[" + has_class("byline") + "] or .//*[contains(@property, 'dc:')]]"
+SIGNATURE = etree.XPath(
+    "./header[descendant::*[" + has_class("byline") + "]"
+    " or descendant::*[contains(@property, 'dc:')]]"
 )
 
 
 def matches(doc: HtmlElement) -> bool:
     """True for a page whose main content is a full ``ise_zen`` article node with
     the theme's header byline (see :data:`SIGNATURE`)."""
-    node = first(doc.xpath(NODE))
-    return node is not None and node.xpath(SIGNATURE) != []
+    node = first(NODE(doc))
+    return node is not None and SIGNATURE(node) != []
 
 
 def extract_fields(doc: HtmlElement, base_url: str) -> PostFields | None:
     """The post on a 2014-theme page, or None if there is no blog article."""
-    node = first(doc.xpath(NODE))
+    node = first(NODE(doc))
     if node is None:
         return None
     body = first(BODY(node))

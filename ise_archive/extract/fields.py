@@ -90,16 +90,20 @@ def has_class(name: str) -> str:
     )
 
 
-# Compiled once: a string passed to .xpath() is compiled again on every call.
+# Selectors are compiled once (a string passed to .xpath() is compiled again on
+# every call), here and in the template modules. They say "/descendant::x[p]"
+# ("descendant::x[p]" for ".//x[p]"): libxml2 runs "//x[p]" as a child step from
+# every node of the page, two to three times slower, and without a positional
+# predicate both select the same nodes (tests/extract/test_selectors.py).
 _VISIBLE_TEXT = etree.XPath(
-    ".//text()[not(ancestor::*[" + has_class("print-footnote") + "])]"
+    "descendant::text()[not(ancestor::*[" + has_class("print-footnote") + "])]"
     "[not(ancestor::script or ancestor::style)]"
 )
 _FIGURE = etree.XPath("ancestor::figure[1]")
 _FIGCAPTION = etree.XPath(".//figcaption")
 _CAPTION_WRAPPER = etree.XPath("ancestor::*[" + has_class("caption") + "][1]")
-_CAPTION_TEXT = etree.XPath(".//*[" + has_class("caption-text") + "]")
-_FOOTNOTE_MARKERS = etree.XPath(".//*[" + has_class("print-footnote") + "]")
+_CAPTION_TEXT = etree.XPath("descendant::*[" + has_class("caption-text") + "]")
+_FOOTNOTE_MARKERS = etree.XPath("descendant::*[" + has_class("print-footnote") + "]")
 
 
 def clean_text(text: str | None) -> str:

@@ -61,10 +61,10 @@ __all__ = ["ExtractOptions", "PageReading", "PostPage", "body_text", "extract"]
 #: Known templates, most specific first; ``generic`` is tried after them.
 TEMPLATES: tuple[ModuleType, ...] = (print_page, d7_2014, d7_2011)
 
-CANONICAL_LINK = etree.XPath("//link[@rel='canonical']/@href")
-PRINT_SOURCE_URL = etree.XPath("//*[contains(@class, 'print-source_url')]//a/@href")
-OG_URL = etree.XPath("//meta[@property='og:url']/@content")
-NODE_ABOUT = etree.XPath("//*[contains(@typeof, 'sioc:Item')]/@about")
+CANONICAL_LINK = etree.XPath("/descendant::link[@rel='canonical']/@href")
+PRINT_SOURCE_URL = etree.XPath("//@class[contains(., 'print-source_url')]/..//a/@href")
+OG_URL = etree.XPath("/descendant::meta[@property='og:url']/@content")
+NODE_ABOUT = etree.XPath("//@typeof[contains(., 'sioc:Item')]/../@about")
 
 # Magic numbers of formats that are never HTML (PDF, PNG, GIF, JPEG, zip, gzip).
 BINARY_SIGNATURES = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04")
@@ -281,7 +281,12 @@ def _without_control_characters(text: str) -> str:
 
 def _check_complete(text: str, where: str) -> None:
     """Raise TruncatedCapture when the document visibly stops early (module doc)."""
-    if "</html" in text or "</HTML" in text or "</html" in text[-4096:].lower():
+    # rfind: the end tag, when there is one, is at the end of the text
+    if (
+        text.rfind("</html") != -1
+        or text.rfind("</HTML") != -1
+        or "</html" in text[-4096:].lower()
+    ):
         return
     if any(marker in text for marker in DRUPAL_MARKERS):
         raise TruncatedCapture(f"{where}: Drupal page without </html>")
@@ -318,7 +323,9 @@ def _parse(text: str, where: str) -> HtmlElement:
 
 
 def _parse_html(text: str, where: str) -> tuple[HtmlElement, bool]:
-    parser = lxml.html.HTMLParser(huge_tree=True)
+    # no ID hash table: nothing here looks elements up with XPath id(), and
+    # building it is a few percent of the parse
+    parser = lxml.html.HTMLParser(huge_tree=True, collect_ids=False)
     try:
         doc = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
