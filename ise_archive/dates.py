@@ -30,9 +30,11 @@ SITE_TIMEZONE = ZoneInfo("America/New_York")
 # 2011-10-04T12:38:00-04:00   2011-10-04 12:38   2011-10-04
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # 10/04/2011 - 12:38   (print module "Created"; comments "Thu, 05/17/2012 - 07:41")
+# 06/14/2010 - 9:00am  (a Drupal 6 site configured with the 12-hour clock)
 _DRUPAL_CREATED = re.compile(
     r"(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})"
-    r"(?:\s*-\s*(?P<hour>\d{1,2}):(?P<minute>\d{2}))?"
+    r"(?:\s*-\s*(?P<hour>\d{1,2}):(?P<minute>\d{2})\s*(?P<ampm>[ap])?\.?m?\b)?",
+    re.IGNORECASE,
 )
 # 12:38, 9:05 pm  (does free text state a time at all?)
 _CLOCK_TIME = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*[ap]\.?m\b", re.IGNORECASE)
@@ -88,6 +90,8 @@ def parse_drupal_created(text: str | None) -> datetime | date | None:
     '2011-10-04T12:38:00-04:00'
     >>> parse_drupal_created("Tue, 10/04/2011")
     datetime.date(2011, 10, 4)
+    >>> parse_drupal_created("Created 06/14/2010 - 1:05pm").isoformat()
+    '2010-06-14T13:05:00-04:00'
     """
     match = _DRUPAL_CREATED.search(text or "")
     if not match:
@@ -96,7 +100,10 @@ def parse_drupal_created(text: str | None) -> datetime | date | None:
         day = date(int(match["year"]), int(match["month"]), int(match["day"]))
         if match["hour"] is None:
             return day
-        clock = time(int(match["hour"]), int(match["minute"]))
+        hour = int(match["hour"])
+        if match["ampm"]:  # 12:05am is 00:05, 12:05pm is 12:05
+            hour = hour % 12 + (12 if match["ampm"].lower() == "p" else 0)
+        clock = time(hour, int(match["minute"]))
     except ValueError:
         return None
     return datetime.combine(day, clock, tzinfo=SITE_TIMEZONE)

@@ -5,7 +5,10 @@ node-full">``: the byline and creation time in ``.submitted`` (RDFa
 ``dc:date dc:created`` with an ISO ``content``), the body field, a separate
 "blog date" field (a day at midnight, *not* the creation time), the "Reference:"
 view, the free-tags field, then the ``.blog-nav`` prev/next links and ``#comments``.
-The sidebar's tag cloud and "Recent Posts" are not the post's.
+The sidebar's tag cloud and "Recent Posts" are not the post's. Other Drupal 7
+themes with the same core byline (Bartik's ``div.meta.submitted``) may name the
+account in an unlinked ``span.username`` and keep "Related Posts" in a sidebar
+views block, as the 2014 theme does; both are read.
 
 Selectors are XPath expressions compiled once, relative to the node container
 unless they start with ``//``.
@@ -31,7 +34,7 @@ from ise_archive.extract.fields import (
     read_related,
     read_tags,
 )
-from ise_archive.urls import canonical_site_url, node_id
+from ise_archive.urls import canonical_site_url, node_id, resolve_url
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +59,9 @@ DC_DATE = etree.XPath(
     ".//*[contains(concat(' ', @property, ' '), ' dc:date ')]/@content"
 )
 AUTHOR = etree.XPath(".//a[" + has_class("username") + "]")
+# Drupal renders the account as <span class="username"> (no link) for visitors who
+# may not see profiles: a Bartik-style "Submitted by <span>Tamara Wells</span> on"
+UNLINKED_AUTHOR = etree.XPath(".//span[" + has_class("username") + "]")
 BODY = etree.XPath(
     ".//div[" + has_class("field-name-body") + "]//div[" + has_class("field-item") + "]"
 )
@@ -65,6 +71,12 @@ BLOG_DATE = etree.XPath(
 REFERENCES = etree.XPath(
     ".//div[" + has_class("view-iseblog-reference") + "]"
     "//*[" + has_class("views-field-title") + "]//a"
+)
+#: Sites that moved "Related Posts" to a sidebar views block (as the 2014 theme did).
+SIDEBAR_RELATED = etree.XPath(
+    "//div[@id='block-views-related-posts-block']//*["
+    + has_class("views-field-title")
+    + "]//a"
 )
 TAGS = etree.XPath(
     ".//div[" + has_class("field-name-taxonomy-vocabulary-2") + "]//a"
@@ -95,22 +107,30 @@ def extract_fields(doc: HtmlElement, base_url: str) -> PostFields | None:
     if body is None or not clean_text(title):
         return None
     submitted = first(SUBMITTED(node))
-    author = first(AUTHOR(submitted)) if submitted is not None else None
+    author = None
+    if submitted is not None:
+        author = first(AUTHOR(submitted) or UNLINKED_AUTHOR(submitted))
     return PostFields(
         title=clean_text(title),
         author=element_text(author),
-        author_url=canonical_site_url(author.get("href", ""))
-        if author is not None
-        else "",
+        author_url=_author_url(author, base_url),
         published=_published(node, submitted),
         tags=read_tags(TAGS(node)),
-        related=read_related(REFERENCES(node)),
+        related=read_related(REFERENCES(node) or SIDEBAR_RELATED(doc)),
         images=read_images(body),
         body=detached_copy(body),
         nid=_nid(doc, node),
         canonical_url=first(CANONICAL(doc)),
         template=TEMPLATE,
     )
+
+
+def _author_url(author: HtmlElement | None, base_url: str) -> str:
+    """The account's page: the link, or an unlinked name's RDFa ``about``."""
+    if author is None:
+        return ""
+    href = author.get("href") or author.get("about") or ""
+    return canonical_site_url(resolve_url(href, base_url)) if href else ""
 
 
 def _published(

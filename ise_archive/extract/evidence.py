@@ -24,7 +24,7 @@ from ise_archive.extract.bylines import (
     parse_text_date,
 )
 from ise_archive.extract.fields import has_class
-from ise_archive.extract.regions import in_chrome, in_comment, norm
+from ise_archive.extract.regions import in_chrome, in_comment, norm, tokens
 from ise_archive.urls import (
     canonical_post_url,
     canonical_site_url,
@@ -39,9 +39,12 @@ logger = logging.getLogger(__name__)
 ARTICLE_TYPES = frozenset({"Article", "BlogPosting", "NewsArticle", "Report"})
 DATE_META_NAMES = ("dcterms.date", "dc.date", "dc.date.created", "date", "pubdate")
 SITE_NAMES = frozenset(
-    {"information sharing environment", "ise", "ise.gov", "ise blog"}
+    {"information sharing environment", "ise", "ise.gov", "ise blog", "ise mobile"}
 )
-_SITE_NAME = r"(?:the\s+)?(?:information sharing environment|ise(?:\.gov)?(?: blog)?)"
+# "... - ISE Mobile": the m.ise.gov theme's <title>
+_SITE_NAME = (
+    r"(?:the\s+)?(?:information sharing environment|ise(?:\.gov)?(?: blog| mobile)?)"
+)
 # "Social Media and Law Enforcement | Information Sharing Environment",
 # "Five Years of the ISE Blog—and What’s Next - ISE.gov (text only)"
 _TITLE_SUFFIX = re.compile(
@@ -56,6 +59,10 @@ _TITLE_PREFIX = re.compile(
 # hAtom/microformats 2: <h2 class="entry-title">, <abbr class="published" title=...>
 _HATOM = "//*[{}]"
 _NODE_ID = re.compile(r"^(?:page-)?node-(\d+)$")
+_BY_PREFIX = re.compile(r"^by:?\s+", re.IGNORECASE)
+# "Renée Caldwell", "Joe LaPorte", "J. Alvarez": two to five words (each must also
+# be capitalised), no digits or sentence punctuation (not an author bio's sentence)
+_PERSON_NAME = re.compile(r"^[^\W\d_][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*){1,4}$")
 # <span property="dc:date dc:created" content="2011-10-04T12:38:00-04:00">
 _RDFA = "//*[contains(concat(' ', @property, ' '), ' {} ')]/@content"
 
@@ -164,6 +171,14 @@ def _byline_author(bylines: list[HtmlElement], base: str) -> tuple[str, str]:
             name = AUTHOR_END.split(match.group("author"))[0].strip(" ,.;:")
             if name and len(name.split()) <= 8:
                 return name, ""
+    # a bare name in an element classed as the author: the mobile theme's
+    # "<span class="m-author">Renée Caldwell</span> · Mar 12, 2014 2:05 PM"
+    for el in bylines:
+        if "author" in tokens(el):
+            name = _BY_PREFIX.sub("", norm(el.text_content()))
+            if _PERSON_NAME.match(name) and all(w[0].isupper() for w in name.split()):
+                link = next(iter(el.xpath("descendant-or-self::a/@href")), "")
+                return name, site_url(link, base)
     return "", ""
 
 

@@ -94,6 +94,23 @@ RELATED_LABELS = (
     " or contains(., 'ee also') or contains(., 'EE ALSO')]]"
 )
 LABEL_TAGS = frozenset({"h2", "h3", "h4", "strong", "b", "dt"})
+#: How many label-only wrappers (``<p><font><b>Reference:</b></font></p>``) a label
+#: may sit in before the list it introduces.
+LABEL_CLIMB = 3
+# "Tags:", "Tagged:", "Filed under:", "Topics", "Categories:" (never "Popular tags")
+TAG_LABEL = re.compile(
+    r"^(?:tags?|tagged(?:\s+with)?|filed\s+under|topics?|categories|keywords)\s*:?$",
+    re.IGNORECASE,
+)
+# Elements whose own first text may be a tag label (cheap contains() tests first).
+TAG_LABELS = (
+    ".//*[self::b or self::strong or self::span or self::dt or self::h2 or self::h3"
+    " or self::h4 or self::em or self::label or self::div or self::p]"
+    "[text()[contains(., 'ag') or contains(., 'AG') or contains(., 'opic')"
+    " or contains(., 'OPIC') or contains(., 'iled') or contains(., 'ILED')"
+    " or contains(., 'ategor') or contains(., 'ATEGOR') or contains(., 'eyword')"
+    " or contains(., 'EYWORD')]]"
+)
 # Class/id words of a post's own tag field: D7 ".field-name-field-tags", D6 ".terms".
 TAG_FIELD_TOKENS = frozenset({"tags", "terms", "taxonomy", "tag"})
 # The post's own container around its body: <article>, .node, sioc:Item, hentry.
@@ -137,7 +154,7 @@ def extract_fields(doc: HtmlElement, base_url: str) -> PostFields | None:
         author=author,
         author_url=author_url,
         published=read_published(doc, ld, bylines),
-        tags=_tags(doc, article, base_url),
+        tags=_tags(article, container, base_url),
         related=_related(doc, article, container, base_url),
         images=read_images(container),
         body=clean_body(container, title),
@@ -192,8 +209,9 @@ def _article_root(container: HtmlElement, title: str) -> HtmlElement:
     return container.getroottree().getroot()
 
 
-def _tags(doc: HtmlElement, article: HtmlElement, base: str) -> tuple[Tag, ...]:
-    """The post's own tags: its tag field, else ``rel=tag`` links in the article."""
+def _tags(article: HtmlElement, body: HtmlElement, base: str) -> tuple[Tag, ...]:
+    """The post's own tags: its tag field, else ``rel=tag`` links in the article,
+    else the links after a "Tags:" / "Topics" / "Filed under:" label."""
     links: list[HtmlElement] = []
     for el in article.iter():
         if (
@@ -212,12 +230,60 @@ def _tags(doc: HtmlElement, article: HtmlElement, base: str) -> tuple[Tag, ...]:
             if ("tag" in a.get("rel", "").split() or a.get("itemprop") in TAG_PROPS)
             and not (in_chrome(a, stop=article) or in_comment(a))
         ]
+    if not links:
+        links = _labelled_tag_links(article, body)
     tags: dict[str, Tag] = {}
     for a in links:
         name, url = norm(a.text_content()), site_url(a.get("href", ""), base)
         if name and url:
             tags.setdefault(url, Tag(name=name, url=url))
     return tuple(tags.values())
+
+
+def _labelled_tag_links(article: HtmlElement, body: HtmlElement) -> list[HtmlElement]:
+    """Links that a "Tags:" label introduces, outside the body, chrome and comments:
+    ``<b>Tags:</b> <a>DHS</a>, <a>FBI</a>`` (old table layouts), ``<dt>Tags:</dt>
+    <dd>...</dd>``, ``<span>Topics</span> <a class="badge">``, ``<h3>Tags</h3><ul>``.
+    """
+    for label in article.xpath(TAG_LABELS):
+        if (
+            not TAG_LABEL.match(norm(label.text))
+            or label is body
+            or body in label.iterancestors()
+            or in_comment(label)
+            or in_chrome(label, stop=article)
+        ):
+            continue
+        links = [a for scope in _labelled_scope(label) for a in scope.iter("a")]
+        if links:
+            return links
+    return []
+
+
+def _labelled_scope(label: HtmlElement) -> list[HtmlElement]:
+    """What a label introduces: a ``<dt>``'s ``<dd>``s; the rest of the label's
+    parent after it; else the element after the label (or after the label-only
+    block around it: ``<p><b>Reference:</b></p><ul>``)."""
+    if label.tag == "dt":
+        scope = []
+        for sibling in label.itersiblings():
+            if sibling.tag != "dd":
+                break
+            scope.append(sibling)
+        return scope
+    after = list(label.itersiblings())
+    if any(el.tag == "a" or el.find(".//a") is not None for el in after):
+        return after
+    text = norm(label.text_content())
+    el = label
+    for _ in range(LABEL_CLIMB):
+        if el.getnext() is not None:
+            return [el.getnext()]
+        parent = el.getparent()
+        if parent is None or norm(parent.text_content()) != text:
+            break
+        el = parent
+    return []
 
 
 def _related(
@@ -266,6 +332,8 @@ def _labelled_blocks(root: HtmlElement, body: HtmlElement) -> list[HtmlElement]:
         ):
             continue
         block = label.getparent() if label.tag in LABEL_TAGS else label
-        if block is not None:
+        if block is not None and block.find(".//a") is None:
+            blocks.extend(_labelled_scope(label))  # <p><b>Reference:</b></p><ul>
+        elif block is not None:
             blocks.append(block)
     return blocks

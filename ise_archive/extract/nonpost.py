@@ -38,6 +38,11 @@ BODY_CLASS_KINDS: tuple[tuple[str, str, str], ...] = (
     ("page-search", "other", "not-a-post:search-page"),
 )
 BODY_CLASSES = "//body/@class"
+#: Body-class kinds a page's own post URL overrides: a theme that names body classes
+#: after the path alias (the 2017 redesign's "page-blog page-blog-post") marks a
+#: post under /blog/... "page-blog" too, but a listing never calls a post canonical.
+POST_CLASHES = frozenset({"listing", "tag", "user"})
+SELF_URLS = "//link[@rel='canonical']/@href | //meta[@property='og:url']/@content"
 PAGE_TITLE = "//h1[@id='page-title']"
 #: The first headings of a page in any layout ("<h1 class="usa-display">Page not
 #: found</h1>" in the 2016 USWDS theme, which has no ``#page-title``).
@@ -147,13 +152,22 @@ def classify_page(doc: HtmlElement) -> PageClass | None:
         if printed_type not in (None, "node-blog"):
             return PageClass("other", "not-a-post:print-" + printed_type)
     classes = set((first(doc.xpath(BODY_CLASSES)) or "").split())
+    states_post = _states_post_url(doc)
     for css_class, kind, reason in BODY_CLASS_KINDS:
-        if css_class in classes:
+        if css_class in classes and not (states_post and kind in POST_CLASHES):
             return PageClass(kind, reason)
     for css_class in classes:
         if css_class.startswith("node-type-") and css_class != "node-type-blog":
             return PageClass("other", "not-a-post:" + css_class)
     return None
+
+
+def _states_post_url(doc: HtmlElement) -> bool:
+    """The page's canonical link or ``og:url`` is a blog post's address."""
+    return any(
+        canonical_post_url(unwrap_archive_url(url.strip()))
+        for url in doc.xpath(SELF_URLS)
+    )
 
 
 def listing_post_urls(doc: HtmlElement) -> list[str]:

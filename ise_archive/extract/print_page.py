@@ -7,6 +7,10 @@ own header and footer: ``.print-title``, ``.print-submitted`` ("By <strong>X</st
 numbered list of every link). Each link in the content is followed by a
 ``<span class="print-footnote">[n]</span>`` marker, which is not part of the text.
 
+The Drupal 6 site (2010) printed a bare ``div.node`` (no ``node-blog`` class, no
+body field: the text is its ``div.content``, the terms a ``div.terms`` list), with
+"Created 06/14/2010 - 9:00am" on the 12-hour clock.
+
 Print pages of 2014-theme posts have no "Related Posts": that list was a sidebar
 block, and the print page has no sidebar.
 """
@@ -31,7 +35,7 @@ from ise_archive.extract.fields import (
     read_related,
     read_tags,
 )
-from ise_archive.urls import canonical_site_url, node_id
+from ise_archive.urls import canonical_post_url, canonical_site_url, node_id
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +56,13 @@ NODE = etree.XPath(".//*[" + has_class("node") + "][1]")
 BODY = etree.XPath(
     ".//div[" + has_class("field-name-body") + "]//div[" + has_class("field-item") + "]"
 )
+#: A Drupal 6 node has no body field: its text is ``div.node > div.content``.
+D6_BODY = etree.XPath("./div[" + has_class("content") + "]")
 TAGS = etree.XPath(
     ".//div[" + has_class("field-name-taxonomy-vocabulary-2") + "]//a"
     " | .//div[" + has_class("field-name-field-tags") + "]//a"
+    # Drupal 6: <div class="terms"><ul class="links inline"><li><a rel="tag">
+    " | .//div[" + has_class("terms") + "]//a"
 )
 REFERENCES = etree.XPath(
     ".//div[" + has_class("view-iseblog-reference") + "]"
@@ -77,9 +85,12 @@ def extract_fields(doc: HtmlElement, base_url: str) -> PostFields | None:
     if content is None:
         return None
     node = first(NODE(content))
-    if node is not None and BLOG_NODE_CLASS not in (node.get("class") or "").split():
+    source_url = first(SOURCE_URL(doc)) or first(CANONICAL(doc))
+    if node is not None and not _is_blog_node(node, source_url):
         return None
     body = first(BODY(content))
+    if body is None and node is not None:
+        body = first(D6_BODY(node))
     if body is None:
         body = content
     title = element_text(first(TITLE(doc))) or clean_text(first(RDF_TITLE(content)))
@@ -96,9 +107,19 @@ def extract_fields(doc: HtmlElement, base_url: str) -> PostFields | None:
         images=read_images(body),
         body=detached_copy(body),
         nid=_nid(doc, node),
-        canonical_url=first(SOURCE_URL(doc)) or first(CANONICAL(doc)),
+        canonical_url=source_url,
         template=TEMPLATE,
     )
+
+
+def _is_blog_node(node: HtmlElement, source_url: str | None) -> bool:
+    """A blog node: classed ``node-blog`` (Drupal 7), or a Drupal 6 ``div.node``
+    with no type class whose "Source URL:" is a blog post's address."""
+    classes = (node.get("class") or "").split()
+    if BLOG_NODE_CLASS in classes:
+        return True
+    typed = any(c.startswith("node-") and not c[5:6].isdigit() for c in classes)
+    return not typed and canonical_post_url(source_url or "") is not None
 
 
 def _author(doc: HtmlElement, content: HtmlElement) -> tuple[str, str]:

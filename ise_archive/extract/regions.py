@@ -37,6 +37,9 @@ CHROME_TAGS = word_set(
 CHROME_ROLES = word_set("navigation banner contentinfo complementary search")
 COMMENT_TOKENS = frozenset({"comment", "comments"})
 HEADER_FOOTER = frozenset({"header", "footer"})
+# Words that make a header/footer class the post's own: "m-post-header" (the mobile
+# theme's title and byline), "entry-footer", Blogger's "date-header" (the post day).
+POST_PART_TOKENS = word_set("post entry article node date dateline byline")
 # Layout classes Drupal puts on <body>/wrappers: "one-sidebar", "with-sidebar".
 _LAYOUT_TOKEN = re.compile(r"^(?:with|has|one|two|no|not|page|node-type|layout)-")
 _TOKEN_SPLIT = re.compile(r"[-_\s]+")
@@ -59,7 +62,11 @@ def is_chrome(el: HtmlElement) -> bool:
         return False
     if el.tag in CHROME_TAGS or el.get("role", "").lower() in CHROME_ROLES:
         return True
-    return bool(tokens(el) & CHROME_TOKENS)
+    words = tokens(el)
+    chrome = words & CHROME_TOKENS
+    if chrome and chrome <= HEADER_FOOTER and words & POST_PART_TOKENS:
+        return False
+    return bool(chrome)
 
 
 def is_comment(el: HtmlElement) -> bool:

@@ -214,6 +214,28 @@ def test_sidebar_tag_cloud_is_not_the_post_tags() -> None:
     assert fields.tags == ()
 
 
+LABELLED_TAGS_PAGE = (
+    "<html><head><title>Fusion Centers in 2012 | ISE</title></head><body>"
+    "<div class='entry'><p>{body}</p>"
+    "<h3>Topics</h3><ul><li><a href='/priorities/fusion-centers'>Fusion centers"
+    "</a></li></ul><p>{body}</p></div>{after}</body></html>"
+).replace("{body}", "Fusion centers share threat information, " * 6)
+
+
+def test_tags_follow_a_tags_label_outside_the_body() -> None:
+    """ "<b>Tags:</b> <a>..</a>, <a>..</a>" after the body (old table layouts)
+    gives the tags; a "Topics" heading and list inside the body does not."""
+    after = (
+        "<p><font size='1'><b>Tags:</b> <a href='/category/free-tags/dhs'>DHS</a>, "
+        "<a href='/category/free-tags/fbi'>FBI</a></font></p>"
+    )
+    with_label = fields_of(LABELLED_TAGS_PAGE.replace("{after}", after))
+    without = fields_of(LABELLED_TAGS_PAGE.replace("{after}", ""))
+    assert with_label is not None and without is not None
+    assert [t.name for t in with_label.tags] == ["DHS", "FBI"]
+    assert without.tags == ()
+
+
 def test_page_without_body_evidence_gives_none() -> None:
     assert (
         fields_of("<html><head><title>Hi</title></head><body><p>x</p></body></html>")
