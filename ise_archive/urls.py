@@ -40,7 +40,8 @@ _PERCENT_ESCAPE = re.compile(r"%[0-9a-f]{2}", re.IGNORECASE)
 _POST_PATH = re.compile(
     r"^/(?P<print>print/)?blog/(?P<author>[^/]+)/(?P<slug>[^/]+)/?$"
 )
-_NODE_PATH = re.compile(r"^/(?:print/)?node/(?P<nid>\d+)/?$")
+# /node/1519  /print/node/1519  /print/1519 (the print module's own short form)
+_NODE_PATH = re.compile(r"^/(?:print/(?:node/)?|node/)(?P<nid>\d+)/?$")
 _FEED_PATHS = frozenset({"/iseblog/feed", "/blog/feed", "/rss.xml", "/blog/rss.xml"})
 # An absolute URL that urljoin, safe_url_string and urlsplit/urlunsplit all leave
 # exactly as it is: http(s), a lower-case host name of plain labels ending in a

@@ -132,3 +132,20 @@ def test_fast_paths_agree_with_the_full_computation(url: str, base: str) -> None
 )
 def test_urls_needing_parsing_are_not_plain(url: str) -> None:
     assert plain_url_parts(url) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "nid", "kind"),
+    [
+        ("http://www.ise.gov/node/1519", 1519, "node"),
+        ("https://ise.gov:80/node/1519/", 1519, "node"),
+        ("http://www.ise.gov/print/node/1519", 1519, "node"),
+        # the print module's own short form, as Drupal 6 sites linked it
+        ("http://ise.gov/print/1519", 1519, "node"),
+        ("http://www.ise.gov/1519", None, "other"),
+        ("http://www.ise.gov/print/about-ise", None, "other"),
+        ("http://www.ise.gov/print/blog/joe-laporte/officer-safety", None, "print"),
+    ],
+)
+def test_every_node_path_spelling_names_its_node(url, nid, kind) -> None:
+    assert (urls.node_id(url), urls.classify_url(url)) == (nid, kind)

@@ -56,14 +56,14 @@ CDX_PATH = "/cdx/search/cdx"
 
 #: URL prefixes (SURT-matched, so every host/scheme/port spelling) that hold the blog.
 #: ``blog`` covers posts, author listings, ``/blog?page=N`` and ``/blog/feed``;
-#: ``node/`` the shortlinks (``/node/1643`` 302s to its post); ``print/blog`` and
-#: ``print/node/`` the print-module copies used when a full page is missing;
+#: ``node/`` the shortlinks (``/node/1643`` 302s to its post); ``print/`` the
+#: print-module copies used when a full page is missing, in all three of the
+#: module's forms (``/print/blog/<author>/<slug>``, ``/print/node/N``, ``/print/N``);
 #: ``iseblog`` the blog's RSS view (``/iseblog/feed``) and anything else under it.
 DEFAULT_PREFIXES: tuple[str, ...] = (
     "ise.gov/blog",
     "ise.gov/node/",
-    "ise.gov/print/blog",
-    "ise.gov/print/node/",
+    "ise.gov/print/",
     "ise.gov/iseblog",
 )
 
