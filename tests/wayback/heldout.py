@@ -179,11 +179,11 @@ BLIND_LAYOUTS = (
         "20131203154410",
         spelling="mixed-case",
     ),
-    # a Drupal 6 print copy is the only capture of the post (the print module also
-    # answered under the alias, /print/blog/...)
+    # a Drupal 6 print copy, under the print module's short /print/<nid> form, is
+    # the only capture of the post: only its "Source URL" names the post
     _layout(
         _b("d-print-d6-2010"),
-        "http://www.ise.gov/print/blog/ise-bloggers/welcome-ise-blog",
+        "http://www.ise.gov/print/1043",
         "20100702143122",
     ),
     _layout(
@@ -251,7 +251,7 @@ def build_corpus(root: Path, name: str) -> HeldoutCorpus:
     dev_gold = _dev_gold()
     newest: dict[str, Layout] = {}
     for layout in layouts:
-        url = _post_url(layout.original)
+        url = _post_url(layout)
         if url not in newest or layout.timestamp > newest[url].timestamp:
             newest[url] = layout
     rows = [r for r in dev_rows if _keep_dev_row(r, newest)]
@@ -265,7 +265,7 @@ def build_corpus(root: Path, name: str) -> HeldoutCorpus:
     posts: dict[str, ExpectedPost] = {}
     never: set[str] = set()
     for layout in layouts:
-        url = _post_url(layout.original)
+        url = _post_url(layout)
         payload = layout.page.read_bytes()
         kind = "print" if "/print/" in layout.original else "post"
         headers = _headers(layout.timestamp, layout.content_type)
@@ -381,9 +381,14 @@ class _RowWriter:
                 index.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def _post_url(original: str) -> str:
-    url = canonical_post_url(original)
-    assert url is not None, original
+def _post_url(layout: Layout) -> str:
+    """The post a layout's capture shows: from its URL, or (a ``/print/<nid>``
+    capture) from its expected values."""
+    url = canonical_post_url(layout.original)
+    if url is None:
+        data = json.loads(layout.expected.read_text("utf-8"))
+        url = data.get("url") or data.get("expected", {}).get("url")
+    assert url is not None, layout.original
     return url
 
 
