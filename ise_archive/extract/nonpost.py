@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -76,6 +77,22 @@ WAYBACK_ERRORS: tuple[tuple[str, str, str], ...] = (
     ("this page is not available", "not_found", "archive-error:unavailable"),
     ("snapshot cannot be displayed", "not_found", "archive-error:unavailable"),
 )
+#: ``<meta http-equiv="refresh" content="0; url=...">`` of a page that only redirects.
+META_REFRESH = etree.XPath(
+    "/html/head/meta[translate(@http-equiv, 'REFSH', 'refsh')='refresh']/@content"
+)
+#: A refresh sooner than this many seconds is a redirect, not a periodic reload.
+REDIRECT_DELAY_SECONDS = 10
+# "0; url=http://www.ise.gov/blog/a/b", "5;URL='/blog/a/b'"
+_REFRESH_CONTENT = re.compile(
+    r"^\s*(\d+)(?:\.\d*)?\s*[;,]\s*url\s*=\s*['\"]?([^'\"]+)", re.IGNORECASE
+)
+# window.location = "/blog/a/b"; location.href='...'; location.replace("...")
+_SCRIPT_REDIRECT = re.compile(
+    r"""\blocation(?:\.href)?\s*=\s*(["'])(?P<url>[^"']+)\1"""
+    r"""|\blocation\.(?:replace|assign)\(\s*(["'])(?P<call>[^"']+)\3"""
+)
+_INLINE_SCRIPT_TEXTS = etree.XPath("//script[not(@src)]/text()")
 # Apache's "301 Moved Permanently ... The document has moved <a href=...>here</a>."
 REDIRECT_TEXT = ("has moved", "moved permanently", "found")
 
@@ -99,6 +116,10 @@ FEED_ITEM_LINKS = (
     "//*[local-name()='item']/@*[local-name()='about']",
     "//*[local-name()='entry']/*[local-name()='link']"
     "[not(@rel) or @rel='alternate']/@href",
+)
+FEED_NEXT_LINKS = (
+    "/*/*[local-name()='link'][@rel='next']/@href"
+    " | /*/*[local-name()='channel']/*[local-name()='link'][@rel='next']/@href"
 )
 FEED_SELF_LINKS = (
     "/*/*[local-name()='channel']/*[local-name()='link'][@rel='self']/@href",
@@ -135,7 +156,7 @@ def classify_page(doc: HtmlElement) -> PageClass | None:
         if error.group(1) == "404":
             return PageClass("not_found", "not-a-post:soft-404")
         return PageClass("other", "not-a-post:access-denied")
-    if _is_server_redirect(doc, lowered_title):
+    if _is_server_redirect(doc, lowered_title) or _refresh_url(doc) is not None:
         return PageClass("other", "not-a-post:redirect")
     printed_node = first(doc.xpath(PRINTED_NODE_CLASSES))
     if printed_node is not None and "node" in printed_node.split():
@@ -203,8 +224,31 @@ def next_page_url(doc: HtmlElement) -> str | None:
     return None
 
 
-def redirect_target(doc: HtmlElement) -> str | None:
-    """The canonical post URL a server or archive redirect page points to, if any."""
+def no_article_class(doc: HtmlElement) -> PageClass:
+    """What a page without an article is: a script redirect, or nothing in particular.
+
+    Asked only once no template and no generic reading found a post, so the scripts
+    of ordinary pages are never searched.
+    """
+    if _script_redirect_url(doc) is not None:
+        return PageClass("other", "not-a-post:redirect")
+    return PageClass("other", "not-a-post:no-article")
+
+
+def redirect_target(doc: HtmlElement, base_url: str | None = None) -> str | None:
+    """The canonical post URL a redirect page points to, if any.
+
+    A meta refresh or a ``window.location=`` script says it first (``base_url``
+    resolves a relative one); else the first post link of the body (Apache's "The
+    document has moved here", the archive's "Got an HTTP 302 response").
+    """
+    for target in (_refresh_url(doc), _script_redirect_url(doc)):
+        if target:
+            url = canonical_post_url(
+                urljoin(base_url or "", unwrap_archive_url(target.strip()))
+            )
+            if url:
+                return url
     for href in doc.xpath("//body//a/@href"):
         url = canonical_post_url(href)
         if url:
@@ -238,17 +282,60 @@ def feed_url(root: etree._Element) -> str | None:
     return None
 
 
+def feed_next_page(root: etree._Element) -> str | None:
+    """The next page of a paged feed (Atom/RSS ``<link rel="next" href=...>``)."""
+    for value in root.xpath(FEED_NEXT_LINKS):
+        href = unwrap_archive_url(_feed_link(value))
+        if href.startswith(("http://", "https://")):
+            return canonical_site_url(href)
+    return None
+
+
 def feed_post_urls(root: etree._Element) -> list[str]:
     """Canonical post URLs of a feed's items, in feed order, distinct."""
     urls: list[str] = []
     seen: set[str] = set()
     for selector in FEED_ITEM_LINKS:
         for value in root.xpath(selector):
-            url = canonical_post_url(str(value).strip())
+            url = canonical_post_url(unwrap_archive_url(_feed_link(value)))
             if url and url not in seen:
                 seen.add(url)
                 urls.append(url)
     return urls
+
+
+def _feed_link(value: str) -> str:
+    """A feed link, resolved against its ``xml:base`` when it is relative.
+
+    (Atom feeds may say ``xml:base="https://www.ise.gov/"`` once and give entry
+    links as ``blog/<author>/<slug>``.)
+    """
+    link = str(value).strip()
+    if link.startswith(("http://", "https://")):
+        return link
+    parent = value.getparent() if hasattr(value, "getparent") else None
+    base = parent.base if parent is not None else None
+    return urljoin(base, link) if base else link
+
+
+def _refresh_url(doc: HtmlElement) -> str | None:
+    """The target of an immediate ``<meta http-equiv="refresh">``, if any."""
+    for content in META_REFRESH(doc):
+        match = _REFRESH_CONTENT.match(content)
+        if match and int(match.group(1)) < REDIRECT_DELAY_SECONDS:
+            return match.group(2).strip()
+    return None
+
+
+def _script_redirect_url(doc: HtmlElement) -> str | None:
+    """Where an inline ``window.location = "..."`` script sends the reader."""
+    for text in _INLINE_SCRIPT_TEXTS(doc):
+        if "location" not in text:
+            continue
+        match = _SCRIPT_REDIRECT.search(text)
+        if match:
+            return (match["url"] or match["call"]).replace("\\/", "/")
+    return None
 
 
 def _wayback_error(doc: HtmlElement) -> PageClass | None:

@@ -178,7 +178,7 @@ class PostPage:
         capture_url = capture_url or (info.url if info else None)
         timestamp = self.timestamp or (info.timestamp if info else None)
         base_url = _base_url(doc, capture_url)
-        replay.restore_links(doc, base_url)
+        replay.restore_links(doc, replay.link_base(doc, base_url))
         capture = self._capture_ref(capture_url or base_url, timestamp)
         page_url = canonical_site_url(capture_url or base_url)
 
@@ -213,7 +213,7 @@ class PostPage:
             fields = generic.extract_fields(doc, base_url)
             if fields is not None:
                 return fields
-        return nonpost.PageClass("other", "not-a-post:no-article")
+        return nonpost.no_article_class(doc)
 
     def _capture_ref(
         self, original: str | None, timestamp: str | None
@@ -228,7 +228,7 @@ class PostPage:
         )
 
     def _feed_skip(self, text: str, root: etree._Element) -> Skip:
-        lowered_end = text[-256:].lower()
+        lowered_end = replay.without_trailing_comments(text)[-256:].lower()
         if not any(tag in lowered_end for tag in FEED_END_TAGS):
             raise TruncatedCapture(f"{self.url or 'feed'}: feed ends before its root")
         url = unwrap_archive_url(self.url) if self.url else nonpost.feed_url(root)
@@ -238,6 +238,7 @@ class PostPage:
             url=canonical_site_url(url) if url else "",
             capture=self._capture_ref(url, self.timestamp),
             discovered=tuple(nonpost.feed_post_urls(root)),
+            next_page=nonpost.feed_next_page(root),
         )
 
 
@@ -374,7 +375,7 @@ def _page_skip(
         discovered = tuple(nonpost.listing_post_urls(doc))
         next_page = nonpost.next_page_url(doc)
     elif page_class.reason.endswith("redirect"):
-        target = nonpost.redirect_target(doc)
+        target = nonpost.redirect_target(doc, page_url)
         discovered = (target,) if target else ()
     logger.debug(
         "Skipped %(url)s: %(reason)s", {"url": page_url, "reason": page_class.reason}

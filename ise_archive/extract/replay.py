@@ -57,6 +57,8 @@ _COMMENTS = etree.XPath("//comment()")
 _TOOLBAR_ELEMENTS = etree.XPath(
     "/descendant::*[@id][" + " or ".join(f"@id='{name}'" for name in TOOLBAR_IDS) + "]"
 )
+# <base href> of the document; the HTML parser always puts it in <head>
+_BASE_HREF = etree.XPath("/html/head/base/@href")
 _ASSETS = etree.XPath("/descendant::script[@src] | /descendant::link[@href]")
 _INLINE_SCRIPTS = etree.XPath("/descendant::script[not(@src)]")
 _CANONICAL_SITE_PREFIX = "http://www.ise.gov/"
@@ -139,6 +141,46 @@ def restore_links(doc: HtmlElement, base_url: str) -> None:
                 restored_values[value] = restored
             if restored != value:
                 _set_attribute(value.getparent(), value.attrname, restored)
+
+
+def link_base(doc: HtmlElement, base_url: str) -> str:
+    """What the document's relative links resolve against: its ``<base href>``.
+
+    ``base_url`` (the canonical URL) when there is none, or when it only points into
+    the archive. A page whose original says ``<base href="http://www.ise.gov/">``
+    links ``sites/default/files/report.pdf`` to the site root, not below the post;
+    the replay rewrites that base to ``/web/<ts>/http://www.ise.gov/`` and leaves the
+    relative links alone, so the base is unwrapped first. (Print-module pages set
+    the base to the post URL itself, which changes nothing.)
+    """
+    hrefs = _BASE_HREF(doc)
+    if not hrefs:
+        return base_url
+    url = hrefs[0].strip()
+    if "/web/" in url:
+        url = unwrap_archive_url(url)
+    url = urljoin(base_url, url)
+    host = url.partition("://")[2].split("/", 1)[0].lower()
+    if not url.startswith(("http://", "https://")) or not host:
+        return base_url
+    if host.endswith("archive.org") or "/web/" in url:
+        return base_url
+    return canonical_site_url(url) if "ise.gov" in host else url
+
+
+def without_trailing_comments(text: str) -> str:
+    """``text`` without the comments after its last element (the archive's trailer).
+
+    >>> without_trailing_comments("<rss></rss>\\n<!-- FILE ARCHIVED ON ... -->\\n")
+    '<rss></rss>'
+    """
+    end = text.rstrip()
+    while end.endswith("-->"):
+        start = end.rfind("<!--")
+        if start < 0:
+            break
+        end = end[:start].rstrip()
+    return end
 
 
 def restore_url(value: str, base_url: str, origin: str | None = None) -> str:

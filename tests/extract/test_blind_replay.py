@@ -32,14 +32,7 @@ CASES = {
 POSTS = sorted(name for name, case in CASES.items() if "expected" in case)
 SKIPS = sorted(name for name, case in CASES.items() if "expected_skip" in case)
 #: case -> why it still fails (strict xfail: fixing one fails the test until removed)
-KNOWN_FAILURES: dict[str, str] = {
-    "r04-raw-base-href-2013": "<base href> ignored: links resolved against the URL",
-    "r04-modern-base-href-2013": "<base href> into the archive ignored",
-    "n10-atom-2015": "Atom entry link relative to xml:base dropped",
-    "n11-rss-replay-2013": "archive comments after </rss> read as truncation",
-    "n22-meta-refresh": "a meta-refresh page is read as a post",
-    "n23-js-redirect": "window.location= target not discovered",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 #: What the Markdown of a post read from a replay must never contain.
 ARCHIVE_TRACES = (
     "/web/",

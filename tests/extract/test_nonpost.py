@@ -168,3 +168,54 @@ def test_error_pages_in_any_layout(html: str, expected: tuple[str, str] | None) 
     """Without Drupal's ``#page-title``: the first ``<h1>`` or an HTTP error title."""
     found = nonpost.classify_page(lxml.html.document_fromstring(html))
     assert found == (nonpost.PageClass(*expected) if expected else None)
+
+
+POST = BLOG + "ise-bloggers/welcome-ise-blog"
+
+
+@pytest.mark.parametrize(
+    "head,redirect",
+    [
+        (f'<meta http-equiv="refresh" content="0; url={POST}">', True),
+        ('<meta http-equiv="Refresh" content="3;URL=\'/blog/a/b\'">', True),
+        ('<meta http-equiv="refresh" content="1800">', False),  # periodic reload
+        (f'<meta http-equiv="refresh" content="600; url={POST}">', False),
+    ],
+)
+def test_meta_refresh_is_a_redirect_only_when_immediate(
+    head: str, redirect: bool
+) -> None:
+    doc = lxml.html.document_fromstring(
+        f"<html><head>{head}<title>x</title></head><body><p>x</p></body></html>"
+    )
+    page_class = nonpost.classify_page(doc)
+    if redirect:
+        assert page_class == nonpost.PageClass("other", "not-a-post:redirect")
+    else:
+        assert page_class is None
+
+
+@pytest.mark.parametrize(
+    "script,target",
+    [
+        ('window.location = "/blog/ise-bloggers/welcome-ise-blog";', POST),
+        (
+            "location.replace('http://www.ise.gov/blog/ise-bloggers/welcome-ise-blog')",
+            POST,
+        ),
+        (
+            'document.location.href = "https:\\/\\/web.archive.org\\/web\\/2013\\/'
+            'http:\\/\\/www.ise.gov\\/blog\\/ise-bloggers\\/welcome-ise-blog";',
+            POST,
+        ),
+        # wombat's prologue in every replayed inline script is not a redirect
+        ('let location = _____WB$wombat$assign$function_____("location");', None),
+    ],
+)
+def test_script_redirect_target(script: str, target: str | None) -> None:
+    doc = lxml.html.document_fromstring(
+        f"<html><head><script>{script}</script></head><body></body></html>"
+    )
+    expected = "not-a-post:redirect" if target else "not-a-post:no-article"
+    assert nonpost.no_article_class(doc).reason == expected
+    assert nonpost.redirect_target(doc, "http://www.ise.gov/node/1") == target

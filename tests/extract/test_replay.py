@@ -92,3 +92,29 @@ def test_restore_links_unwraps_every_url() -> None:
 def test_restore_url(value: str, expected: str) -> None:
     assert replay.restore_url(value, SEED, "http://www.ise.gov") == expected
     assert replay.restore_url(value, SEED) == expected
+
+
+@pytest.mark.parametrize(
+    "base,expected",
+    [
+        (None, "http://www.ise.gov/blog/a/b"),
+        ("http://www.ise.gov/", "http://www.ise.gov/"),
+        (
+            "https://web.archive.org/web/20130807143300/http://www.ise.gov/",
+            "http://www.ise.gov/",
+        ),
+        ("/web/20130807143300/https://ise.gov:443/blog/", "http://www.ise.gov/blog/"),
+        ("https://web.archive.org/web/20130807143300/", "http://www.ise.gov/blog/a/b"),
+    ],
+)
+def test_link_base_is_the_unwrapped_base_href(base: str | None, expected: str) -> None:
+    head = f'<base href="{base}">' if base else ""
+    doc = lxml.html.document_fromstring(
+        f"<html><head>{head}</head><body><a href='x'>x</a></body></html>"
+    )
+    assert replay.link_base(doc, "http://www.ise.gov/blog/a/b") == expected
+
+
+def test_feed_end_is_found_before_the_archive_trailer() -> None:
+    text = "<rss><channel/></rss>\n<!-- FILE ARCHIVED ON x -->\n<!--\nplayback -->"
+    assert replay.without_trailing_comments(text).endswith("</rss>")
