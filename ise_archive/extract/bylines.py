@@ -26,8 +26,9 @@ logger = logging.getLogger(__name__)
 SITE_TZ = ZoneInfo("America/New_York")
 # Class/id words of byline containers: ".submitted", ".post-info", ".dateline".
 BYLINE_TOKENS = word_set(
-    "submitted byline author meta posted info postinfo dateline date time"
+    "submitted byline author meta posted info postinfo dateline date time created"
 )
+# (Panels' ".pane-node-created" holds the bare date "Wed, 11/20/2013 - 09:50".)
 # "Posted by ISE Bloggers on Tuesday, October 04, 2011", "Submitted by Joe on Mon,
 # 06/14/2010 - 09:00", "By Kshemendra Paul | June 10, 2015"
 # "By Kshemendra Paul — June 10, 2015 11:25 AM" (the text-only theme)
@@ -37,9 +38,10 @@ BYLINE = re.compile(
     r"|(?:\s*[|\u2022·]\s*|\s+[-\u2013\u2014]\s+)(?P<date2>.+))?$",
     re.IGNORECASE,
 )
-# "06/14/2010 - 09:00", "10/04/2011", "6/14/2010 9:00 am", "06/10/2015 – 11:25 am"
+# "06/14/2010 - 09:00", "10/04/2011", "6/14/2010 9:00 am", "06/10/2015 – 11:25 am",
+# "10.04.2011 at 12:38 pm" (the 2017 archived export: dots, still month first)
 _NUMERIC_DATE = re.compile(
-    r"\b(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})"
+    r"\b(?P<m>\d{1,2})(?P<sep>[/.])(?P<d>\d{1,2})(?P=sep)(?P<y>\d{4})"
     r"(?:\s*(?:[-\u2013\u2014]|at|,)?\s*(?P<H>\d{1,2}):(?P<M>\d{2})"
     r"\s*(?P<ampm>[ap]\.?m\.?)?)?",
     re.IGNORECASE,
@@ -52,13 +54,28 @@ _WORD_DATE = re.compile(
     r"\s*(?P<ampm>[ap]\.?m\.?)?)?",
     re.IGNORECASE,
 )
+# "02 May 2013 16:10", "2 May, 2013" (day first: the dni.gov Joomla chrome)
+_DAY_FIRST_DATE = re.compile(
+    r"\b(?P<d>\d{1,2})\s+(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"[a-z]*\.?,?\s+(?P<y>\d{4})"
+    r"(?:\s*(?:[-\u2013\u2014]|at|,)?\s*(?P<H>\d{1,2}):(?P<M>\d{2})"
+    r"\s*(?P<ampm>[ap]\.?m\.?)?)?",
+    re.IGNORECASE,
+)
+# A label alone in its element, naming the byline its parent holds: Views'
+# "<span class="views-label">Author: </span>", a table's "<th>Posted:</th>"
+BARE_LABEL = re.compile(
+    r"^(?:author|written\s+by|posted(?:\s+by)?|published|created|date|by)\s*:?$",
+    re.IGNORECASE,
+)
 # "Posted by ISE Bloggers on ...", "Submitted by admin on ..." (not a guest "By X")
 POSTED_BY = re.compile(r"^(?:posted|submitted)\s+by\s", re.IGNORECASE)
 # "By Kshemendra Paul", "Written by Joe LaPorte", "Posted on June 10, 2015 by Kshemendra
 # Paul" (USWDS, WordPress), "Posted on February 18th, 2015" (a date line, no name)
 _BY_LINE = re.compile(
     r"^(?:(?:posted|submitted|written|published)\b[^|\n]{0,60}?\s)?by\s"
-    r"|^(?:posted|published|submitted)(?:\s+on\s|:\s*)\S",
+    r"|^(?:posted|published|submitted)(?:\s+on\s|:\s*)\S"
+    r"|^author:\s*\S",  # "Author: Marcus Delgado" (Views fields, metadata tables)
     re.IGNORECASE,
 )
 # Text nodes that may start a byline: "by" anywhere, "posted"/"published" lines
@@ -66,7 +83,8 @@ _BY_LINE = re.compile(
 _BYLINE_TEXT = (
     ".//text()[contains(., 'by') or contains(., 'By') or contains(., 'BY')"
     " or contains(., 'osted') or contains(., 'OSTED')"
-    " or contains(., 'ublished') or contains(., 'UBLISHED')]"
+    " or contains(., 'ublished') or contains(., 'UBLISHED')"
+    " or contains(., 'uthor') or contains(., 'UTHOR')]"
 )
 # "Kshemendra Paul Wednesday, June 10, 2015": where a run-on byline's name ends
 AUTHOR_END = re.compile(
@@ -115,6 +133,8 @@ def find_bylines(article: HtmlElement, body: HtmlElement) -> list[HtmlElement]:
         el = text.getparent()
         if text.is_tail or el.tag in ("a", "b", "strong"):
             el = el.getparent()
+        if el is not None and BARE_LABEL.match(norm(el.text_content())):
+            el = el.getparent()  # "<div><span>Posted: </span>February 18, ...</div>"
         if el is None or len(el) > 10:
             continue
         line = _BY_LINE if body not in (el, *el.iterancestors()) else POSTED_BY
@@ -134,7 +154,7 @@ def parse_text_date(text: str) -> datetime | date | None:
     match = _NUMERIC_DATE.search(text)
     month = int(match.group("m")) if match else 0
     if not match:
-        match = _WORD_DATE.search(text)
+        match = _WORD_DATE.search(text) or _DAY_FIRST_DATE.search(text)
         month = _MONTHS.index(match.group("mon").lower()) + 1 if match else 0
     if match:
         try:

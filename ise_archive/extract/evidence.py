@@ -63,6 +63,11 @@ _BY_PREFIX = re.compile(r"^by:?\s+", re.IGNORECASE)
 # "Renée Caldwell", "Joe LaPorte", "J. Alvarez": two to five words (each must also
 # be capitalised), no digits or sentence punctuation (not an author bio's sentence)
 _PERSON_NAME = re.compile(r"^[^\W\d_][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*){1,4}$")
+# <a href="/print/blog/a/b" class="print-page">, <li class="print_html"><a ...>
+PRINT_LINK = (
+    "//a[contains(concat(' ', @class, ' '), ' print-page ')"
+    " or ancestor::li[contains(@class, 'print')]][contains(@href, '/print/')]/@href"
+)
 # <span property="dc:date dc:created" content="2011-10-04T12:38:00-04:00">
 _RDFA = "//*[contains(concat(' ', @property, ' '), ' {} ')]/@content"
 
@@ -202,6 +207,8 @@ def read_published(
         first_text(doc, "//time[@pubdate]/@datetime")
         or first_text(doc, "//time/@datetime"),
         *(meta_content(doc, name) for name in DATE_META_NAMES),
+        # <span class="post-date" data-date="2012-05-16T15:45:00Z">May 16, 2012</span>
+        first_text(doc, "//*[@data-date]/@data-date"),
     ]
     found = [d for d in map(_parse_iso, candidates) if d is not None]
     # microdata written for people: <span itemprop="datePublished">Thursday, May 2,
@@ -257,6 +264,9 @@ def read_canonical_url(doc: HtmlElement, ld: dict, base: str) -> str | None:
         # microdata: <meta itemprop="url" content="..."> of the BlogPosting
         *doc.xpath("//meta[@itemprop='url']/@content"),
         str(entity.get("@id", "") if isinstance(entity, dict) else entity or ""),
+        # last: the print module's link names the post's alias even on a page
+        # captured under /node/<nid> that states no canonical URL (Panels pages)
+        first_text(doc, PRINT_LINK),
     ]
     for candidate in candidates:
         url = site_url(candidate, base) if candidate else ""

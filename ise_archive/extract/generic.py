@@ -271,6 +271,8 @@ def _labelled_scope(label: HtmlElement) -> list[HtmlElement]:
                 break
             scope.append(sibling)
         return scope
+    if label.tag not in LABEL_TAGS and label.find(".//a") is not None:
+        return [label]  # "<p>Filed under: <a>DHS</a>, <a>FBI</a></p>"
     after = list(label.itersiblings())
     if any(el.tag == "a" or el.find(".//a") is not None for el in after):
         return after

@@ -27,26 +27,7 @@ CASES = {
     for p in sorted((BLIND / "expected").glob("*.json"))
 }
 #: page -> {field: why it is still wrong}. Empty when every field is right.
-KNOWN_GAPS: dict[str, dict[str, str]] = {
-    "archived-2017": {
-        "published": "'Posted: 10.04.2011 at 12:38 pm': dotted numeric dates unread",
-        "tags": "'<p>Filed under: <a>..</a></p>' scope taken as the label's siblings",
-    },
-    "meta-table-data-date": {
-        "published": "ISO data-date attribute unread; only the byline's bare day",
-    },
-    "odni-hosted": {
-        "published": "day-first 'Created: 02 May 2013 16:10' unread",
-    },
-    "panels-d7": {
-        "url": "captured under /node/<nid>, no canonical; print link not used",
-        "published": "'.pane-node-created' is not a byline; its date unread",
-    },
-    "views-fields": {
-        "author": "'<span class=views-label>Author: </span>' byline not found",
-        "published": "'Posted: ' views-label byline not found",
-    },
-}
+KNOWN_GAPS: dict[str, dict[str, str]] = {}
 #: Pages not read as a post at all (strict xfail: fixing one fails the test).
 NOT_POSTS: dict[str, str] = {}
 

@@ -24,6 +24,12 @@ from ise_archive.extract.bylines import SITE_TZ, find_bylines, parse_text_date
             "Posted on February 18th, 2015 at 10:40 am by Marcus",
             datetime(2015, 2, 18, 10, 40),
         ),
+        (
+            "Posted: 10.04.2011 at 12:38 pm | Written by: X",
+            datetime(2011, 10, 4, 12, 38),
+        ),
+        ("Created: 02 May 2013 16:10", datetime(2013, 5, 2, 16, 10)),
+        ("10.04/2011", None),
         ("13/45/2011", None),
         ("Posted by Joe", None),
     ],
