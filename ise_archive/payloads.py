@@ -38,6 +38,11 @@ SELECTION_SKIPS: tuple[str, ...] = (
 )
 
 
+#: What selection is told (never stored) about a record that lacks a title, date
+#: or author: the post gets one more capture to fill them from before it settles.
+WEAK_RECORD = "record:weak"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Decision:
     """What to do with one capture, and why (a short machine-readable slug)."""
@@ -83,12 +88,15 @@ class Payload:
         return None
 
     def state(self, outcomes: Mapping[str, str]) -> str:
-        """``good``, ``inflight``, ``bad`` or ``untried``."""
+        """``good``, ``weak`` (a record lacking fields), ``inflight``, ``bad`` or
+        ``untried``."""
         seen = {outcomes.get(capture_key(c)) for c in self.members}
         seen.discard(None)
         decided = {o for o in seen if o and not o.startswith(SELECTION_SKIPS)}
         if decided & {"record", "duplicate"}:
             return "good"
+        if WEAK_RECORD in decided:
+            return "weak"
         if "fetching" in decided:
             return "inflight"
         # A replay that came back with an error status is a failed fetch, even for
@@ -104,7 +112,10 @@ class Payload:
         preferred), for ``duplicate-of:``/``skip:same-digest-as:`` reasons."""
         ranked = sorted(
             (c for c in self.members if capture_key(c) in outcomes),
-            key=lambda c: (outcomes[capture_key(c)] == "record", c.timestamp),
+            key=lambda c: (
+                outcomes[capture_key(c)] in ("record", WEAK_RECORD),
+                c.timestamp,
+            ),
         )
         for capture in reversed(ranked):
             outcome = outcomes[capture_key(capture)]
@@ -233,7 +244,13 @@ def final_decisions(
     decisions = list(plan.fetches)
     fetching = {capture_key(d.capture) for d in plan.fetches}
     # Each payload's state and witness once: O(n) per call, however big it is.
-    states = {id(u): u.state(outcomes) for u in pool.units.values()}
+    # A weak record's payload is good once the group is settled; until then its
+    # other captures wait (a "duplicate" outcome would make the payload good).
+    weak_as = "good" if plan.settled else "inflight"
+    states = {
+        id(u): weak_as if (state := u.state(outcomes)) == "weak" else state
+        for u in pool.units.values()
+    }
     witnesses = {
         id(u): capture_key(u.witness(outcomes, states[id(u)]))
         for u in pool.units.values()

@@ -333,9 +333,16 @@ def _plan_pages(
     if policy.versions == "latest":
         k = max(1, policy.max_attempts - 1)
         order = (fulls[:k] + prints[:1] + fulls[k:] + prints[1:])[: policy.max_attempts]
-        if any(u.state(outcomes) == "good" for u in pool.units.values()):
+        states = [u.state(outcomes) for u in pool.units.values()]
+        if "good" in states:
             return _plan_newer(pool, newest, outcomes)
-        return next_fetch(order, outcomes, policy.max_attempts, reason, units=pool)
+        plan = next_fetch(order, outcomes, policy.max_attempts, reason, units=pool)
+        if "weak" in states and (
+            plan.settled or sum(s in ("weak", "bad") for s in states) >= 2
+        ):
+            # a record lacking fields had its one more look (or there is none)
+            return _plan_newer(pool, newest, outcomes)
+        return plan
     fetches = []
     for unit in fulls:
         candidate = unit.candidate(outcomes)
@@ -360,7 +367,9 @@ def _plan_newer(
     This is how an incremental run picks up a capture of a known post made since
     the last run (a new content version); an older payload never reopens a group.
     """
-    good = [u.recency for u in pool.units.values() if u.state(outcomes) == "good"]
+    good = [
+        u.recency for u in pool.units.values() if u.state(outcomes) in ("good", "weak")
+    ]
     if newest is None or newest.recency <= max(good):
         return FetchPlan([], settled=True)
     state = newest.state(outcomes)

@@ -205,6 +205,25 @@ class State:
         )
         return dict(rows.fetchall())
 
+    def weak_records(self, identity: str) -> set[str]:
+        """Keys of the records of ``identity`` that lack a title, date or author.
+
+        Such a page (often an unknown template the generic reader only partly
+        understood) is kept, but selection gives the post one more capture to
+        fill the gaps from (:data:`ise_archive.payloads.WEAK_RECORD`).
+        """
+        rows = self._db.execute(
+            "SELECT key, post_json FROM captures WHERE identity = ? "
+            "AND outcome = 'record' AND post_json IS NOT NULL",
+            (identity,),
+        )
+        weak = set()
+        for key, text in rows:
+            data = json.loads(text)
+            if not (data.get("title") and data.get("published") and data.get("author")):
+                weak.add(key)
+        return weak
+
     def set_outcome(self, key: str, outcome: str) -> None:
         """Record what came of a capture. ``record`` is set by :meth:`save_post`.
 

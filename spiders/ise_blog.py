@@ -59,6 +59,7 @@ from ise_archive.errors import (
     TruncatedCapture,
 )
 from ise_archive.extract import ExtractOptions, PostPage
+from ise_archive.payloads import WEAK_RECORD
 from ise_archive.records import Capture, Post, Skip
 from ise_archive.selection import (
     SelectionPolicy,
@@ -323,6 +324,8 @@ class IseBlogSpider(Spider):
             if phase == "listings":
                 decisions = plan_discovery_pages(captures, outcomes)
             else:
+                for key in self.state.weak_records(identity):
+                    outcomes[key] = WEAK_RECORD
                 decisions = plan_group(captures, outcomes, self.policy)
             for decision in decisions:
                 key = capture_key(decision.capture)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ise_archive.payloads import WEAK_RECORD
 from ise_archive.records import Capture
 from ise_archive.selection import (
     Decision,
@@ -161,6 +162,40 @@ def test_latest_falls_back_to_an_older_full_page_then_to_print():
         "c0022": "failed:truncated",
         "c0063": "failed:http-500",
     }
+
+
+def test_a_record_lacking_fields_gets_one_more_capture_then_settles():
+    """The newest page in a template read only in part (no date, no author) is kept,
+    and the next capture is fetched to fill the gaps; then the group settles."""
+    group = caps(*SOCIAL)
+    outcomes = {
+        key("c0017"): "skip:redirect-variant",
+        key("c0021"): "skip:redirect-variant",
+        key("c0022"): WEAK_RECORD,
+    }
+    assert table(plan_group(group, outcomes, LATEST)) == [
+        ("c0020", "fetch", "fallback:older-full-page"),
+    ]
+    outcomes[key("c0020")] = WEAK_RECORD  # the older page lacks them too: stop
+    assert table(plan_group(group, outcomes, LATEST)) == [
+        ("c0015", "skip", "skip:superseded"),
+        ("c0016", "skip", "skip:superseded"),
+        ("c0063", "skip", "skip:superseded"),
+        ("c0018", "skip", "skip:superseded"),
+        ("c0019", "skip", "skip:revisit"),
+    ]
+    outcomes[key("c0020")] = "record"
+    assert [row[1] for row in table(plan_group(group, outcomes, LATEST))] == [
+        "skip"
+    ] * 5
+
+
+def test_a_weak_record_alone_settles_its_group_with_its_duplicates():
+    # c0018 and its revisit c0019 share one payload; nothing else to look at
+    group = caps("c0018", "c0019")
+    assert table(plan_group(group, {key("c0018"): WEAK_RECORD}, LATEST)) == [
+        ("c0019", "duplicate", "duplicate-of:c0018"),
+    ]
 
 
 def test_all_fetches_one_capture_per_digest_and_resolves_the_revisit():

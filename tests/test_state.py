@@ -102,6 +102,20 @@ def test_open_work_counts_identities_with_an_unsettled_capture(state: State):
     assert state.open_work() == 2
 
 
+def test_weak_records_are_those_lacking_a_title_date_or_author(state: State):
+    full, dateless, nameless = (
+        cap("20110101000000", A),
+        cap("20120101000000", A),
+        cap("20130101000000", A),
+    )
+    state.add_captures([full, dateless, nameless], identity)
+    state.save_post(key(full), post(A, date(2011, 1, 1)))
+    state.save_post(key(dateless), post(A, None))
+    state.save_post(key(nameless), post(A, date(2011, 1, 1), author=""))
+    assert state.weak_records(A) == {key(dateless), key(nameless)}
+    assert state.weak_records(B) == set()
+
+
 def test_add_captures_counts_only_never_seen_captures_across_runs(db_path, state):
     first = [cap("20110101000000", A), cap("20110101000000", A), cap("2012", B)]
     assert state.add_captures(first, identity) == 2  # repeated row counted once
