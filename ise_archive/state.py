@@ -147,28 +147,21 @@ class State:
 
     def identities_with_open_work(self) -> Iterator[str]:
         """Identities with a capture that has no final outcome, sorted, streamed."""
-        last = ""
-        while True:
-            rows = self._db.execute(
-                "SELECT DISTINCT identity FROM captures "
-                "WHERE (outcome IS NULL OR outcome = 'fetching') AND identity > ? "
-                "ORDER BY identity LIMIT ?",
-                (last, _PAGE),
-            ).fetchall()
-            for (ident,) in rows:
-                yield ident
-            if len(rows) < _PAGE:
-                return
-            last = rows[-1][0]
+        return self._stream_identities("(outcome IS NULL OR outcome = 'fetching') AND")
 
     def identities(self) -> Iterator[str]:
         """Every identity (post URL, listing URL, ``node:N``) captures were filed
         under, sorted, streamed."""
+        return self._stream_identities("")
+
+    def _stream_identities(self, condition: str) -> Iterator[str]:
+        """Distinct identities of the captures matching ``condition`` (an SQL
+        fragment of this module's own, ending in ``AND``), a page at a time."""
         last = ""
         while True:
             rows = self._db.execute(
-                "SELECT DISTINCT identity FROM captures WHERE identity > ? "
-                "ORDER BY identity LIMIT ?",
+                f"SELECT DISTINCT identity FROM captures WHERE {condition} "
+                "identity > ? ORDER BY identity LIMIT ?",
                 (last, _PAGE),
             ).fetchall()
             yield from (ident for (ident,) in rows)
