@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from a checkout, not installed
     sys.path.insert(0, str(ROOT))
 
-from ise_archive.urls import classify_url  # noqa: E402
+from ise_archive.normalize.urls import classify_url  # noqa: E402
 from tests.e2e.crawl import crawl_command, read_records  # noqa: E402
 from tests.wayback.server import RequestRecord, WaybackServer  # noqa: E402
 from tests.wayback.synthetic import (  # noqa: E402

@@ -93,7 +93,7 @@ def _run_extract(args: argparse.Namespace) -> int:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    from ise_archive.validation import validate_dataset
+    from ise_archive.dataset.validation import validate_dataset
 
     if not args.output_dir.is_dir():
         _error(f"{args.output_dir}: not a directory")
@@ -109,7 +109,7 @@ def _run_validate(args: argparse.Namespace) -> int:
 
 
 def _run_export(args: argparse.Namespace) -> int:
-    from ise_archive.export import export_parquet
+    from ise_archive.dataset.export import export_parquet
 
     try:
         target = export_parquet(args.output_dir)

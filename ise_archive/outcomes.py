@@ -3,7 +3,7 @@
 Every capture the CDX listing returns ends as exactly one outcome string:
 ``record``, ``duplicate``, ``skip:<reason>`` or ``failed:<reason>``; ``fetching``
 marks one in flight and no outcome at all means pending. The state database
-(:mod:`ise_archive.state`) stores these strings; this module reads them: whether a
+(:mod:`ise_archive.store.state`) stores these strings; this module reads them: whether a
 string is an outcome at all, its class for the run report, and whether a failure
 is worth another try next run.
 

@@ -4,7 +4,7 @@ The records come from the state database (every capture of every post, this run'
 and earlier runs'), merged and streamed in (published, url) order, so the dataset
 is complete after an incremental or resumed run and memory stays flat. Each record is
 checked against the shipped JSON Schema before it is written (once, by
-:func:`~ise_archive.dataset.write_dataset`); a record that fails is reported here
+:func:`~ise_archive.dataset.writer.write_dataset`); a record that fails is reported here
 (an ERROR in the log, ``ise_archive/posts/invalid`` in the stats, ``posts_invalid``
 in the run report, which then fails) and left out, never written half-valid.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 from scrapy.crawler import Crawler
 
 from ise_archive import __version__
-from ise_archive.dataset import RunInfo, write_dataset
+from ise_archive.dataset.writer import RunInfo, write_dataset
 from ise_archive.errors import DatasetError
 from ise_archive.records import Post
 from ise_archive.report import build_report, summary_paragraph, write_report

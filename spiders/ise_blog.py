@@ -7,7 +7,8 @@ A run goes through phases, each started when the previous one leaves the crawler
    bounded date windows; every row is stored in the state database.
 2. ``listings``: the newest capture of each archived RSS feed and blog listing page
    (and its pager); post URLs they name that the index lacks are looked up exactly.
-3. ``posts``: per post, :func:`ise_archive.selection.plan_group` picks the captures to
+3. ``posts``: per post, :func:`ise_archive.plan.selection.plan_group` picks the
+   captures to
    fetch (by default the newest good full page; the print page as a fallback); every
    other capture is settled as a duplicate or a reported skip.
 4. ``nodes``: ``/node/<nid>`` captures whose alias no fetched post revealed.
@@ -59,9 +60,9 @@ from ise_archive.errors import (
     TruncatedCapture,
 )
 from ise_archive.extract import ExtractOptions, PostPage
-from ise_archive.payloads import WEAK_RECORD
-from ise_archive.records import Capture, Post, Skip
-from ise_archive.selection import (
+from ise_archive.normalize.urls import canonical_post_url, classify_url, node_id
+from ise_archive.plan.payloads import WEAK_RECORD
+from ise_archive.plan.selection import (
     SelectionPolicy,
     admits_url,
     capture_identity,
@@ -69,8 +70,8 @@ from ise_archive.selection import (
     plan_discovery_pages,
     plan_group,
 )
-from ise_archive.state import State
-from ise_archive.urls import canonical_post_url, classify_url, node_id
+from ise_archive.records import Capture, Post, Skip
+from ise_archive.store.state import State
 
 logger = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 
+from ise_archive.normalize.urls import canonical_post_url, canonical_site_url
 from ise_archive.records import Image, RelatedPost, Tag
-from ise_archive.urls import canonical_post_url, canonical_site_url
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -24,7 +24,11 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from ise_archive.extract.fields import clean_text, element_text, first, has_class
-from ise_archive.urls import canonical_post_url, canonical_site_url, unwrap_archive_url
+from ise_archive.normalize.urls import (
+    canonical_post_url,
+    canonical_site_url,
+    unwrap_archive_url,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -1,13 +1,14 @@
 """The page object: the bytes of one archived page in, a Post or a Skip out.
 
 :class:`PostPage` checks its input before anything else (size, transfer length,
-binary content), decodes it (:mod:`ise_archive.charset`), recognizes an RSS/Atom
+binary content), decodes it (:mod:`ise_archive.normalize.charset`), recognizes an
+RSS/Atom
 feed, parses the HTML once with lxml, removes the Wayback Machine's replay additions
 and makes every URL absolute and original (:mod:`.replay`), decides whether the page
 is a post at all (:mod:`.nonpost`), then lets the template modules read the post:
 ``print_page``, ``d7_2014`` and ``d7_2011`` first, ``generic`` for anything else.
 The Markdown, links, word count and hash come from
-:func:`ise_archive.markdown.render_markdown`.
+:func:`ise_archive.markdown.converter.render_markdown`.
 
 Errors (see :mod:`ise_archive.errors`): ``PageTooLarge`` (never parsed),
 ``NotHTML`` (empty, binary, or some other format; a feed is *not* an error) and
@@ -39,13 +40,14 @@ import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
-from ise_archive.charset import decode_html, header_value
 from ise_archive.errors import NotHTML, PageTooLarge, TruncatedCapture
-from ise_archive.extract import d7_2011, d7_2014, generic, nonpost, print_page, replay
+from ise_archive.extract import nonpost, replay
 from ise_archive.extract.fields import PostFields, body_text, first
-from ise_archive.markdown import render_markdown
-from ise_archive.records import CaptureRef, Post, Skip
-from ise_archive.urls import (
+from ise_archive.extract.generic import reader as generic
+from ise_archive.extract.templates import d7_2011, d7_2014, print_page
+from ise_archive.markdown.converter import render_markdown
+from ise_archive.normalize.charset import decode_html, header_value
+from ise_archive.normalize.urls import (
     SITE_ROOT,
     canonical_post_url,
     canonical_site_url,
@@ -53,6 +55,7 @@ from ise_archive.urls import (
     is_site_url,
     unwrap_archive_url,
 )
+from ise_archive.records import CaptureRef, Post, Skip
 
 logger = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from w3lib.url import safe_url_string
 
-from ise_archive.urls import canonical_site_url, unwrap_archive_url
+from ise_archive.normalize.urls import canonical_site_url, unwrap_archive_url
 
 logger = logging.getLogger(__name__)
 

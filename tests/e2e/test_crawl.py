@@ -133,7 +133,7 @@ def test_the_crawled_dataset_exports_to_parquet(
 ) -> None:
     import pyarrow.parquet as pq
 
-    from ise_archive.export import export_parquet
+    from ise_archive.dataset.export import export_parquet
 
     target = export_parquet(clean_crawl.output_dir, tmp_path / "records.parquet")
     table = pq.read_table(target)

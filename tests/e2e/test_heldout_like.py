@@ -27,7 +27,7 @@ import pytest
 from ise_archive import extract, settings
 from ise_archive.extract import PostPage
 from ise_archive.extract.fields import body_text
-from ise_archive.urls import canonical_post_url
+from ise_archive.normalize.urls import canonical_post_url
 from tests.e2e.crawl import last_report, read_records, replay_fetches, run_crawl
 from tests.wayback.archive import Archive
 from tests.wayback.heldout import CORPORA, HeldoutCorpus, build_corpus

@@ -10,8 +10,8 @@ from typing import Any
 import lxml.html
 from lxml.html import HtmlElement
 
-from ise_archive.charset import decode_html
 from ise_archive.extract import replay
+from ise_archive.normalize.charset import decode_html
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dev"
 

@@ -16,9 +16,10 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from ise_archive.charset import decode_html
-from ise_archive.extract import d7_2011, d7_2014, fields, nonpost, page, print_page
+from ise_archive.extract import fields, nonpost, page
 from ise_archive.extract import replay as replay_module
+from ise_archive.extract.templates import d7_2011, d7_2014, print_page
+from ise_archive.normalize.charset import decode_html
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 MODULES = (d7_2011, d7_2014, fields, nonpost, page, print_page, replay_module)

@@ -11,10 +11,10 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler
 
-from ise_archive.dataset import render_record_line
+from ise_archive.dataset.writer import render_record_line
 from ise_archive.extract import ExtractOptions, extract
+from ise_archive.plan.selection import capture_identity
 from ise_archive.records import Capture, Post
-from ise_archive.selection import capture_identity
 from pipelines.dataset import DatasetPipeline
 from pipelines.state import CaptureStatePipeline
 from tests.e2e.crawl import last_report, read_records

@@ -10,8 +10,8 @@ import pytest
 from scrapy.utils.misc import build_from_crawler
 
 from ise_archive.extract import extract
+from ise_archive.plan.selection import capture_identity
 from ise_archive.records import Capture, Post, Skip
-from ise_archive.selection import capture_identity
 from pipelines.state import CaptureStatePipeline
 from spiders.ise_blog import IseBlogSpider
 from tests.spiders.crawlers import make_crawler, open_spider

@@ -17,8 +17,8 @@ from twisted.python.failure import Failure
 from ise_archive import settings
 from ise_archive.archive.cdx import CDX_FIELDS, exact_query
 from ise_archive.extract import ExtractOptions, extract
+from ise_archive.plan.selection import capture_identity
 from ise_archive.records import Capture, Post
-from ise_archive.selection import capture_identity
 from spiders.ise_blog import IseBlogSpider
 from tests.spiders.crawlers import BASE_URL, make_crawler, open_spider
 from tests.wayback.fixtures import DEV_CORPUS

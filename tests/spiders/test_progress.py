@@ -10,8 +10,8 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler
 
+from ise_archive.plan.selection import capture_identity
 from ise_archive.records import Capture
-from ise_archive.selection import capture_identity
 from spiders.progress import ProgressLog
 from tests.spiders.crawlers import make_crawler, open_spider, start_engine
 

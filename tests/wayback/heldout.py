@@ -33,7 +33,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from ise_archive.urls import canonical_post_url
+from ise_archive.normalize.urls import canonical_post_url
 from tests.wayback.archive import sha1_digest, surt_urlkey
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

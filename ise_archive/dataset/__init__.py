@@ -1,0 +1,1 @@
+"""Writing the dataset: records, Markdown tree, card, manifest, validation."""

@@ -1,0 +1,256 @@
+"""The dataset's self-description: ``README.md`` (the card), ``datapackage.json``.
+
+Both are rendered from the run's counts and the shipped record schema only, never from
+the clock, so an unchanged dataset gets byte-identical descriptions. The card follows
+the Hugging Face dataset-card layout (YAML header, then prose); the data package
+follows the Frictionless Data Package standard, so ``frictionless validate
+datapackage.json`` checks every record's types and the integrity of ``records.jsonl``.
+This module renders text; :mod:`ise_archive.dataset.writer` writes it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ise_archive.dataset.paths import RECORDS_FILE, SCHEMA_FILE
+
+PACKAGE_NAME = "ise-gov-blog"
+PRETTY_NAME = "ISE Blog (ise.gov, 2005-2017) rescued from the Wayback Machine"
+LICENSE_URL = "https://creativecommons.org/publicdomain/zero/1.0/"
+
+# Table Schema type of each record field; nested values are JSON arrays/objects.
+_TABLE_TYPES = {
+    "nid": "integer",
+    "word_count": "integer",
+    "tags": "array",
+    "related": "array",
+    "images": "array",
+    "links": "array",
+    "captures": "array",
+    "versions": "array",
+    "capture": "object",
+}
+_SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"))
+
+
+def size_category(posts: int) -> str:
+    """The Hugging Face ``size_categories`` value for ``posts`` records."""
+    for limit, name in _SIZE_CATEGORIES:
+        if posts < limit:
+            return name
+    return "100K<n<1M"
+
+
+def render_datapackage(
+    schema: Mapping[str, Any], *, records_sha256: str, records_size: int, source: str
+) -> dict[str, Any]:
+    """The Frictionless descriptor: records.jsonl as a table, plus the JSON Schema."""
+    properties = schema["properties"]
+    fields = [
+        {
+            "name": name,
+            "type": _TABLE_TYPES.get(name, "string"),
+            "description": spec.get("description", ""),
+        }
+        for name, spec in properties.items()
+    ]
+    for field in fields:
+        if field["name"] in ("url", "title", "kind"):
+            field["constraints"] = {"required": True}
+    records: dict[str, Any] = {
+        "name": "records",
+        "path": RECORDS_FILE,
+        "format": "jsonl",
+        "mediatype": "application/jsonl",
+        "encoding": "utf-8",
+        "hash": f"sha256:{records_sha256}",
+        "bytes": records_size,
+        "schema": {"fields": fields, "primaryKey": ["url"]},
+    }
+    if not records_size:  # Frictionless cannot read an empty JSON Lines table
+        records["type"] = "file"
+    return {
+        "name": PACKAGE_NAME,
+        "title": PRETTY_NAME,
+        "description": schema["description"],
+        "licenses": [
+            {"name": "CC0-1.0", "path": LICENSE_URL, "title": "CC0 1.0 Universal"}
+        ],
+        "sources": [
+            {
+                "title": "Information Sharing Environment blog",
+                "path": "http://www.ise.gov/blog",
+            },
+            {"title": "Wayback Machine (Internet Archive)", "path": source},
+        ],
+        "keywords": ["ise.gov", "information sharing", "web archive", "blog"],
+        "resources": [
+            records,
+            {
+                "name": "record-schema",
+                "type": "file",
+                "path": SCHEMA_FILE,
+                "format": "json",
+                "mediatype": "application/schema+json",
+                "description": "JSON Schema (draft 2020-12) of a records.jsonl line.",
+            },
+        ],
+    }
+
+
+def render_card(
+    counts: Mapping[str, Any], schema: Mapping[str, Any], *, tool: str, source: str
+) -> str:
+    """The dataset card (``README.md``) for a dataset with these ``counts``."""
+    posts = int(counts["posts"])
+    by_year = "\n".join(
+        f"| {year} | {n} |" for year, n in sorted(counts["posts_by_year"].items())
+    )
+    fields = "\n".join(
+        f"| `{name}` | {_one_line(spec.get('description', ''))} |"
+        for name, spec in schema["properties"].items()
+    )
+    return _CARD.format(
+        size=size_category(posts),
+        pretty=PRETTY_NAME,
+        posts=posts,
+        captures=counts["captures"],
+        versions=counts["versions"],
+        changed=counts["posts_with_several_versions"],
+        undated=counts["posts_by_year"].get("undated", 0),
+        by_year=by_year or "| - | 0 |",
+        fields=fields,
+        tool=tool,
+        source=source,
+        records=RECORDS_FILE,
+        schema_file=SCHEMA_FILE,
+    )
+
+
+def dumps_json(data: Any) -> bytes:
+    """Deterministic pretty JSON: sorted keys, UTF-8 kept, no NaN, final newline."""
+    text = json.dumps(
+        data, ensure_ascii=False, allow_nan=False, sort_keys=True, indent=2
+    )
+    return (text + "\n").encode("utf-8")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+_CARD = """\
+---
+license: cc0-1.0
+language:
+- en
+pretty_name: "{pretty}"
+size_categories:
+- {size}
+tags:
+- government
+- us-government
+- blog
+- web-archive
+- wayback-machine
+- information-sharing
+configs:
+- config_name: default
+  data_files:
+  - split: train
+    path: {records}
+---
+
+# {pretty}
+
+The blog of the US Information Sharing Environment (ise.gov, run by the Office of the
+Program Manager for the ISE), published 2005-2017 and offline since, rebuilt from the
+Wayback Machine: one record per post with its text as Markdown, its metadata and the
+provenance of every archived copy.
+
+## Counts
+
+- posts: {posts} (undated: {undated})
+- captures of those posts listed in `captures`: {captures}
+- distinct contents listed in `versions`: {versions} ({changed} posts changed between
+  captures)
+
+| year | posts |
+|---|---|
+{by_year}
+
+## Layout
+
+- `{records}`: one JSON object per line, one line per post, ordered by `published`
+  then `url`; UTF-8.
+- `posts/<yyyy>/<mm>/<slug>.md`: each post as Markdown with a YAML header (title,
+  author, published, tags, url, archive_url, capture_timestamp); `posts/undated/`
+  holds posts without a date.
+- `{schema_file}`: JSON Schema (draft 2020-12) that every record validates against.
+- `datapackage.json`: Frictionless Data Package (`frictionless validate
+  datapackage.json`).
+- `manifest.json`: tool version, run parameters, counts, and the SHA-256 and size of
+  every other file (`ise-archive validate .` checks them).
+
+## Fields
+
+| field | meaning |
+|---|---|
+{fields}
+
+## Provenance
+
+Source: the Wayback Machine (`{source}`), which holds the only surviving copies of
+www.ise.gov. Every capture of a blog post URL (all host and scheme spellings,
+`/node/<nid>` shortlinks, `/print/` copies) was fetched raw (`id_` mode, without the
+archive's toolbar or link rewriting). Captures of one post are merged into one record:
+the content comes from the newest complete full-page capture (a truncated or broken
+capture loses to a complete one; a print page is used only when no full page
+survives), and `capture` says which one. `captures` lists every capture seen and what
+came of it; `versions` lists each distinct body text (SHA-256 and word count) with
+the first and last capture that showed it.
+
+## How it was made
+
+Made with ise-archive {tool}: CDX listing, raw capture fetch, extraction by page
+template (Drupal 7 themes of 2011 and 2014, print pages, and a generic fallback),
+Markdown rendering, then validation of every record against the schema before
+writing. Re-running on the same archive gives a byte-identical dataset.
+
+## Known gaps
+
+- Only what the Wayback Machine captured exists here: posts never captured, or whose
+  only captures are broken, are missing; the counts above are what was recovered.
+- Comments, images (only their URLs and captions are kept) and attachments are not
+  included.
+- `published` carries only the day when the captured page showed no time.
+- Links in the text point at the original (dead) ise.gov URLs; prefix them with
+  `https://web.archive.org/web/` to read them.
+
+## License
+
+The posts are works of the US federal government, which are not subject to copyright
+in the United States (17 U.S.C. 105). `cc0-1.0` is the Hugging Face license id that
+says the same for everyone else: the compilation, records and Markdown are dedicated
+to the public domain under CC0 1.0. Guest posts signed by authors outside the federal
+government may remain their authors' work; check the byline before reuse.
+
+## Loading
+
+```python
+import json
+posts = [json.loads(line) for line in open("{records}", encoding="utf-8")]
+```
+
+```python
+import pandas as pd
+posts = pd.read_json("{records}", lines=True)
+```
+
+```python
+from datasets import load_dataset
+posts = load_dataset("json", data_files="{records}", split="train")
+```
+"""

@@ -1,0 +1,1 @@
+"""Reading posts off pages of unknown templates."""

@@ -1,0 +1,1 @@
+"""One extractor per ise.gov site template."""

@@ -1,0 +1,1 @@
+"""Rendering posts as Markdown documents."""

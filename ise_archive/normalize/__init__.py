@@ -1,0 +1,1 @@
+"""Normalizing what pages say: charsets, dates, site URLs."""

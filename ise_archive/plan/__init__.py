@@ -1,0 +1,1 @@
+"""Deciding which captures to fetch, and what the rest are."""

@@ -1,0 +1,1 @@
+"""The crawl's memory: captures seen, their outcomes, merged into records."""

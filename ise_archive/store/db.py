@@ -1,0 +1,173 @@
+"""The state database file: its tables, opening it, and write transactions.
+
+:class:`ise_archive.store.state.State` holds every query that reads or writes crawl
+progress. This module holds what lies beneath them: the tables (``SCHEMA``) and
+their version, opening the file in WAL mode (creating the tables in a new file,
+refusing one written by a newer version), the ``BEGIN IMMEDIATE`` transaction every
+write runs in, and turning a ``captures`` row back into a
+:class:`~ise_archive.records.Capture`. It knows nothing of runs or outcomes.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ise_archive.errors import StateError
+from ise_archive.records import Capture
+
+logger = logging.getLogger(__name__)
+
+#: Bumped whenever a table changes; a newer database is refused, not guessed at.
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL UNIQUE,
+    parameters TEXT NOT NULL,
+    report TEXT
+);
+CREATE TABLE captures (
+    key TEXT PRIMARY KEY,
+    timestamp TEXT NOT NULL,
+    original TEXT NOT NULL,
+    urlkey TEXT NOT NULL,
+    mimetype TEXT NOT NULL,
+    status TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    length INTEGER,
+    identity TEXT,
+    nid INTEGER,
+    first_run TEXT,
+    outcome TEXT,
+    outcome_run TEXT,
+    post_url TEXT,
+    post_json TEXT
+);
+CREATE INDEX captures_identity ON captures (identity, timestamp, original);
+CREATE INDEX captures_open ON captures (identity)
+    WHERE outcome IS NULL OR outcome = 'fetching';
+CREATE INDEX captures_post ON captures (post_url) WHERE post_url IS NOT NULL;
+CREATE INDEX captures_nid ON captures (nid) WHERE nid IS NOT NULL;
+CREATE TABLE aliases (nid INTEGER PRIMARY KEY, url TEXT NOT NULL);
+CREATE INDEX aliases_url ON aliases (url);
+CREATE TABLE posts (url TEXT PRIMARY KEY, sort_key TEXT NOT NULL);
+CREATE INDEX posts_order ON posts (sort_key, url);
+"""
+#: The columns :func:`capture_from_row` reads, in its order.
+CAPTURE_COLUMNS = "timestamp, original, urlkey, mimetype, status, digest, length"
+
+
+def open_database(path: Path, *, timeout_s: float) -> sqlite3.Connection:
+    """Open (or create) the database at ``path``, its tables ready.
+
+    Raises :class:`StateError` when the file is not a database, is locked by
+    another writer for longer than ``timeout_s``, or was written by a newer
+    version of ise-archive.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StateError(f"cannot create {path.parent}: {exc}") from exc
+    try:
+        db = sqlite3.connect(
+            path, timeout=timeout_s, isolation_level=None, check_same_thread=False
+        )
+    except sqlite3.Error as exc:
+        raise StateError(f"cannot open state database {path}: {exc}") from exc
+    try:
+        _prepare(db, path)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise StateError(f"state database {path} is unusable: {exc}") from exc
+    except StateError:
+        db.close()
+        raise
+    return db
+
+
+def _prepare(db: sqlite3.Connection, path: Path) -> None:
+    mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if mode != "wal":
+        logger.warning(
+            "State database %(path)s runs in %(mode)s mode, not WAL",
+            {"path": path, "mode": mode},
+        )
+    db.execute("PRAGMA synchronous=NORMAL")
+    with write_transaction(db, path):
+        has_meta = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+        ).fetchone()
+        if not has_meta:
+            create_tables(db)
+            return
+        version = stored_version(db)
+    if version is None or version > SCHEMA_VERSION:
+        raise StateError(
+            f"state database {path} has schema version {version!r}; this "
+            f"ise-archive understands up to {SCHEMA_VERSION}"
+        )
+
+
+@contextmanager
+def write_transaction(db: sqlite3.Connection, path: Path) -> Iterator[None]:
+    """One write transaction, committed on exit.
+
+    ``BEGIN IMMEDIATE`` takes the write lock up front, so a second writer waits
+    (up to the open timeout) instead of failing half-way through.
+    """
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise StateError(f"state database {path} is busy: {exc}") from exc
+    try:
+        yield
+        db.execute("COMMIT")
+    except sqlite3.DatabaseError as exc:
+        _rollback(db)
+        raise StateError(f"state database {path}: {exc}") from exc
+    except BaseException:
+        _rollback(db)
+        raise
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    if db.in_transaction:
+        db.execute("ROLLBACK")
+
+
+def create_tables(db: sqlite3.Connection) -> None:
+    """Create every table and index in an empty database, stamped with its version.
+
+    The caller holds the write transaction, so a crash leaves no half-made schema.
+    """
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+
+def stored_version(db: sqlite3.Connection) -> int | None:
+    """The schema version a database was written with; None when unreadable."""
+    row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    return int(row[0]) if row and row[0].isdigit() else None
+
+
+def capture_from_row(row: tuple[Any, ...]) -> Capture:
+    """The capture held in the first columns of ``row`` (see ``CAPTURE_COLUMNS``)."""
+    timestamp, original, urlkey, mimetype, status, digest, length = row[:7]
+    return Capture(
+        timestamp=timestamp,
+        original=original,
+        urlkey=urlkey,
+        mimetype=mimetype,
+        status=status,
+        digest=digest,
+        length=length,
+    )

@@ -1,0 +1,410 @@
+"""The crawl's memory: which captures were seen and what came of each (SQLite).
+
+A scheduled run must cost almost nothing when the archive has nothing new, and a run
+killed at any moment must finish cleanly next time. Both rest on this database,
+kept with the dataset (by default ``OUTPUT_DIR/.state/state.sqlite3``):
+
+- every capture the CDX listing returned, keyed ``"<timestamp> <original>"``, with
+  the *identity* of the post it belongs to and the run that first saw it;
+- the outcome of each capture: none yet (pending), ``fetching``, ``record`` (with the
+  extracted post), ``duplicate``, ``skip:<reason>`` or ``failed:<reason>``, and the
+  run that reached it;
+- ``/node/<nid>`` aliases, the runs with their parameters and reports.
+
+Durability: WAL journal, ``synchronous=NORMAL``, and every method that writes
+commits before it returns. A ``kill -9`` loses at most the call in flight; a power
+loss may also lose the last few commits, never the database.
+
+Not thread-safe by design: one :class:`State` is used from one thread at a time
+(Scrapy calls it from the reactor thread). Two processes may open the same file,
+but only one crawl should write to it at a time.
+
+This module does not fetch, parse or write dataset files; merging lives in
+:mod:`ise_archive.store.merge`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+from ise_archive.errors import StateError
+from ise_archive.normalize.urls import node_id
+from ise_archive.outcomes import is_outcome, is_retryable, outcome_class
+from ise_archive.records import Capture, Post
+from ise_archive.store.db import (
+    CAPTURE_COLUMNS,
+    capture_from_row,
+    open_database,
+    write_transaction,
+)
+from ise_archive.store.merge import capture_key, merge_post, rank_extracted
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_STATE_PATH = Path(".state") / "state.sqlite3"  # relative to OUTPUT_DIR
+
+_PAGE = 500  # rows per query when streaming: writes between pages stay safe
+
+
+class State:
+    """An open state database. Build it with :meth:`State.open`."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+        self.run_id: str | None = None
+
+    @classmethod
+    def open(cls, path: Path, *, timeout_s: float = 10.0) -> State:
+        """Open (or create) the database at ``path``.
+
+        Raises :class:`StateError` when the file is not a database, is locked by
+        another writer for longer than ``timeout_s``, or was written by a newer
+        version of ise-archive.
+        """
+        path = Path(path)
+        return cls(open_database(path, timeout_s=timeout_s), path)
+
+    def _transaction(self) -> AbstractContextManager[None]:
+        return write_transaction(self._db, self.path)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- runs ---------------------------------------------------------------
+
+    def begin_run(self, run_id: str, *, parameters: Mapping[str, Any]) -> None:
+        """Start a run: outcomes reached from now on are attributed to ``run_id``."""
+        text = json.dumps(dict(parameters), sort_keys=True, default=str)
+        self._write(
+            "INSERT INTO runs (run_id, parameters) VALUES (?, ?) "
+            "ON CONFLICT (run_id) DO UPDATE SET parameters = excluded.parameters",
+            (run_id, text),
+        )
+        self.run_id = run_id
+
+    def end_run(self, run_id: str, report: Mapping[str, Any]) -> None:
+        text = json.dumps(dict(report), sort_keys=True, default=str)
+        self._write("UPDATE runs SET report = ? WHERE run_id = ?", (text, run_id))
+
+    # --- captures -----------------------------------------------------------
+
+    def add_captures(
+        self,
+        captures: Iterable[Capture],
+        identity: Callable[[Capture], str | None],
+        *,
+        unidentified: str | None = "skip:not-a-post-url",
+    ) -> int:
+        """Record listed captures; returns how many were never seen before.
+
+        A capture seen again keeps its outcome; its identity is updated if the
+        identity function changed its mind. A new capture whose identity is None
+        (not a post) gets the outcome ``unidentified`` at once, so that the
+        accounting of every listed capture closes without fetching it.
+        """
+        new = 0
+        with self._transaction():
+            for capture in captures:
+                key = capture_key(capture)
+                ident = identity(capture)
+                before = self._db.total_changes
+                self._db.execute(
+                    "INSERT OR IGNORE INTO captures (key, timestamp, original, urlkey,"
+                    " mimetype, status, digest, length, identity, nid, first_run,"
+                    " outcome, outcome_run) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        key,
+                        capture.timestamp,
+                        capture.original,
+                        capture.urlkey,
+                        capture.mimetype,
+                        capture.status,
+                        capture.digest,
+                        capture.length,
+                        ident,
+                        node_id(capture.original),
+                        self.run_id,
+                        None if ident else unidentified,
+                        None if ident or not unidentified else self.run_id,
+                    ),
+                )
+                if self._db.total_changes != before:
+                    new += 1
+                else:
+                    self._db.execute(
+                        "UPDATE captures SET identity = ? "
+                        "WHERE key = ? AND identity IS NOT ?",
+                        (ident, key, ident),
+                    )
+        return new
+
+    def identities_with_open_work(self) -> Iterator[str]:
+        """Identities with a capture that has no final outcome, sorted, streamed."""
+        return self._stream_identities("(outcome IS NULL OR outcome = 'fetching') AND")
+
+    def identities(self) -> Iterator[str]:
+        """Every identity (post URL, listing URL, ``node:N``) captures were filed
+        under, sorted, streamed."""
+        return self._stream_identities("")
+
+    def _stream_identities(self, condition: str) -> Iterator[str]:
+        """Distinct identities of the captures matching ``condition`` (an SQL
+        fragment of this module's own, ending in ``AND``), a page at a time."""
+        last = ""
+        while True:
+            rows = self._db.execute(
+                f"SELECT DISTINCT identity FROM captures WHERE {condition} "
+                "identity > ? ORDER BY identity LIMIT ?",
+                (last, _PAGE),
+            ).fetchall()
+            yield from (ident for (ident,) in rows)
+            if len(rows) < _PAGE:
+                return
+            last = rows[-1][0]
+
+    def open_work(self) -> int:
+        """How many identities (posts, listings, nodes) still have unsettled captures.
+
+        Each needs at least one more fetch or decision, so this is the work a
+        progress line can promise; the scheduler only holds the current batch.
+        """
+        return self._db.execute(
+            "SELECT count(DISTINCT identity) FROM captures "
+            "WHERE outcome IS NULL OR outcome = 'fetching'"
+        ).fetchone()[0]
+
+    def captures_of(self, identity: str) -> list[Capture]:
+        """Every capture of a post identity, by timestamp then original URL."""
+        rows = self._db.execute(
+            f"SELECT {CAPTURE_COLUMNS} FROM captures WHERE identity = ? "
+            "ORDER BY timestamp, original",
+            (identity,),
+        )
+        return [capture_from_row(row) for row in rows]
+
+    def outcomes_of(self, identity: str) -> dict[str, str]:
+        """``capture key -> outcome`` for the captures of ``identity`` that have one."""
+        rows = self._db.execute(
+            "SELECT key, outcome FROM captures WHERE identity = ? "
+            "AND outcome IS NOT NULL ORDER BY key",
+            (identity,),
+        )
+        return dict(rows.fetchall())
+
+    def weak_records(self, identity: str) -> set[str]:
+        """Keys of the records of ``identity`` that lack a title, date or author.
+
+        Such a page (often an unknown template the generic reader only partly
+        understood) is kept, but selection gives the post one more capture to
+        fill the gaps from (:data:`ise_archive.plan.payloads.WEAK_RECORD`).
+        """
+        rows = self._db.execute(
+            "SELECT key, post_json FROM captures WHERE identity = ? "
+            "AND outcome = 'record' AND post_json IS NOT NULL",
+            (identity,),
+        )
+        weak = set()
+        for key, text in rows:
+            data = json.loads(text)
+            if not (data.get("title") and data.get("published") and data.get("author")):
+                weak.add(key)
+        return weak
+
+    def set_outcome(self, key: str, outcome: str) -> None:
+        """Record what came of a capture. ``record`` is set by :meth:`save_post`.
+
+        Setting the outcome a capture already has writes nothing, so a run that
+        settles known captures again leaves the database (and ``outcome_counts``
+        for the run) untouched. Any outcome but ``record`` drops a saved post.
+        """
+        if not is_outcome(outcome):
+            raise ValueError(f"not a capture outcome: {outcome!r}")
+        row = self._db.execute(
+            "SELECT post_url, outcome FROM captures WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            raise StateError(f"unknown capture {key!r}: add it with add_captures")
+        if row[1] == outcome:
+            return  # settled again by a later run: nothing changes, nothing written
+        if outcome == "record" and row[0] is None:
+            raise ValueError(f"{key!r}: use save_post to make a capture a record")
+        with self._transaction():
+            self._db.execute(
+                "UPDATE captures SET outcome = ?, outcome_run = ? WHERE key = ?",
+                (outcome, self.run_id, key),
+            )
+            if outcome != "record" and row[0] is not None:
+                self._db.execute(
+                    "UPDATE captures SET post_url = NULL, post_json = NULL "
+                    "WHERE key = ?",
+                    (key,),
+                )
+                self._refresh_post(row[0])
+
+    def save_post(self, key: str, post: Post) -> None:
+        """Store the post extracted from a capture and make the capture a record."""
+        data = post.to_json()
+        data.pop("captures", None)
+        data.pop("versions", None)
+        text = json.dumps(data, ensure_ascii=False, allow_nan=False, sort_keys=True)
+        row = self._db.execute(
+            "SELECT post_url FROM captures WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            raise StateError(f"unknown capture {key!r}: add it with add_captures")
+        with self._transaction():
+            self._db.execute(
+                "UPDATE captures SET outcome = 'record', outcome_run = ?, "
+                "post_url = ?, post_json = ? WHERE key = ?",
+                (self.run_id, post.url, text, key),
+            )
+            if row[0] is not None and row[0] != post.url:
+                self._refresh_post(row[0])
+            self._refresh_post(post.url)
+
+    def set_alias(self, nid: int, url: str) -> None:
+        """Remember that ``/node/<nid>`` is the post at ``url``."""
+        self._write(
+            "INSERT INTO aliases VALUES (?, ?) "
+            "ON CONFLICT (nid) DO UPDATE SET url = excluded.url",
+            (nid, url),
+        )
+
+    def alias(self, nid: int) -> str | None:
+        row = self._db.execute("SELECT url FROM aliases WHERE nid = ?", (nid,))
+        found = row.fetchone()
+        return found[0] if found else None
+
+    def reset_inflight(self) -> int:
+        """Make in-flight and transiently failed captures pending again.
+
+        Called at the start of a run, so a run killed mid-fetch, or one that met
+        429s and 503s, is completed by the next. Returns how many were reset.
+        """
+        keys = [
+            key
+            for key, outcome in self._db.execute(
+                "SELECT key, outcome FROM captures "
+                "WHERE outcome = 'fetching' OR outcome LIKE 'failed:%'"
+            )
+            if is_retryable(outcome)
+        ]
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE captures SET outcome = NULL, outcome_run = NULL WHERE key = ?",
+                [(key,) for key in keys],
+            )
+        if keys:
+            logger.info("Retrying %(n)d in-flight or failed captures", {"n": len(keys)})
+        return len(keys)
+
+    # --- results ------------------------------------------------------------
+
+    def merged_posts(self, *, archive_base_url: str) -> Iterator[Post]:
+        """One merged record per post URL, by (published, url), streamed.
+
+        Only the captures of one post are in memory at a time. Pending captures are
+        not listed in a record; finished ones are (see ``docs/operations.md``).
+        """
+        last = ("", "")
+        while True:
+            page = self._db.execute(
+                "SELECT sort_key, url FROM posts WHERE (sort_key, url) > (?, ?) "
+                "ORDER BY sort_key, url LIMIT ?",
+                (*last, _PAGE),
+            ).fetchall()
+            for _, url in page:
+                yield merge_post(
+                    self._extracted(url),
+                    self._others(url),
+                    archive_base_url=archive_base_url,
+                )
+            if len(page) < _PAGE:
+                return
+            last = page[-1]
+
+    def counts(self) -> dict[str, int]:
+        """Captures in total and by outcome class, and posts with a record."""
+        result = dict.fromkeys(
+            ("captures", "record", "duplicate", "skip", "failed", "pending"), 0
+        )
+        for outcome, n in self._db.execute(
+            "SELECT outcome, count(*) FROM captures GROUP BY outcome"
+        ):
+            result[outcome_class(outcome)] += n
+            result["captures"] += n
+        result["posts"] = self._db.execute("SELECT count(*) FROM posts").fetchone()[0]
+        return result
+
+    def outcome_counts(self, since_run: str | None = None) -> dict[str, int]:
+        """Final outcomes (full strings) reached in ``since_run`` or later runs.
+
+        With ``since_run=None``, every final outcome in the state.
+        """
+        query = (
+            "SELECT outcome, count(*) FROM captures "
+            "WHERE outcome IS NOT NULL AND outcome != 'fetching'"
+        )
+        args: tuple[str, ...] = ()
+        if since_run is not None:
+            query += (
+                " AND outcome_run IN (SELECT run_id FROM runs WHERE seq >= "
+                "(SELECT seq FROM runs WHERE run_id = ?))"
+            )
+            args = (since_run,)
+        rows = self._db.execute(query + " GROUP BY outcome ORDER BY outcome", args)
+        return dict(rows.fetchall())
+
+    # --- internals ----------------------------------------------------------
+
+    def _write(self, sql: str, args: tuple[Any, ...]) -> None:
+        with self._transaction():
+            self._db.execute(sql, args)
+
+    def _extracted(self, url: str) -> list[tuple[Capture, Post]]:
+        rows = self._db.execute(
+            f"SELECT {CAPTURE_COLUMNS}, post_json FROM captures WHERE post_url = ?",
+            (url,),
+        )
+        return [
+            (capture_from_row(row), Post.from_json(json.loads(row[7]))) for row in rows
+        ]
+
+    def _others(self, url: str) -> list[tuple[Capture, str]]:
+        # A post's other captures: same identity as one of its records, identity
+        # equal to its URL, or a /node/<nid> capture whose nid is aliased to it.
+        rows = self._db.execute(
+            f"SELECT {CAPTURE_COLUMNS}, outcome FROM captures "
+            "WHERE outcome IS NOT NULL AND outcome NOT IN ('record', 'fetching') AND ("
+            " identity IN (SELECT identity FROM captures WHERE post_url = :url)"
+            " OR identity = :url"
+            " OR nid IN (SELECT nid FROM aliases WHERE url = :url))",
+            {"url": url},
+        )
+        return [(capture_from_row(row), row[7]) for row in rows]
+
+    def _refresh_post(self, url: str) -> None:
+        """Keep the ``posts`` row of ``url`` (its sort key) in step with its records.
+
+        Called inside a write transaction. The sort key is the ``published`` value
+        the merged record will carry: that of the best capture stating one.
+        """
+        ranked = rank_extracted(self._extracted(url))
+        if not ranked:
+            self._db.execute("DELETE FROM posts WHERE url = ?", (url,))
+            return
+        published = next((p.published for _, p in ranked if p.published), None)
+        # "~" sorts after every ISO date: undated posts come last.
+        sort_key = published.isoformat() if published else "~"
+        self._db.execute(
+            "INSERT INTO posts (url, sort_key) VALUES (?, ?) "
+            "ON CONFLICT (url) DO UPDATE SET sort_key = excluded.sort_key",
+            (url, sort_key),
+        )
