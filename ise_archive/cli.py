@@ -59,7 +59,41 @@ def _parser() -> argparse.ArgumentParser:
         "--parquet", action="store_true", required=True, help="write records.parquet"
     )
     export.set_defaults(run=_run_export)
+    _add_evidence_commands(commands)
     return parser
+
+
+def _add_evidence_commands(commands: argparse._SubParsersAction) -> None:
+    """``verify`` and ``rebuild``: the commands that work from the stored WARCs."""
+    verify = commands.add_parser(
+        "verify",
+        help="re-hash every WARC payload and every dataset file (manifest.json)",
+    )
+    verify.add_argument("output_dir", type=Path, metavar="OUTPUT_DIR")
+    verify.set_defaults(run=_run_verify)
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    """Exit 1 when a WARC record or a manifest file does not match its digest."""
+    from ise_archive.dataset.paths import WARC_DIR
+    from ise_archive.dataset.validation import manifest_problems
+    from ise_archive.warc.reader import verify_warcs, warc_files
+
+    output_dir: Path = args.output_dir
+    if not output_dir.is_dir():
+        _error(f"{output_dir}: not a directory")
+        return 3
+    warc_dir = output_dir / WARC_DIR
+    problems = [(f"{WARC_DIR}/{p.path}", p.message) for p in verify_warcs(warc_dir)]
+    problems += [(p.path, p.message) for p in manifest_problems(output_dir)]
+    for where, message in problems:
+        sys.stdout.write(f"{where}: {message}\n")
+    if problems:
+        _error(f"{output_dir}: {len(problems)} mismatch(es)")
+        return 1
+    count = len(warc_files(warc_dir))
+    sys.stdout.write(f"{output_dir}: verified ({count} WARC file(s) and manifest)\n")
+    return 0
 
 
 def _run_extract(args: argparse.Namespace) -> int:

@@ -32,6 +32,9 @@ SCHEMA_FILE = "schema/record.schema.json"
 DATAPACKAGE_FILE = "datapackage.json"
 CARD_FILE = "README.md"
 MANIFEST_FILE = "manifest.json"
+#: The evidence: WARC files of what the archive served, and their WACZ package.
+WARC_DIR = "warc"
+WACZ_FILE = "ise-archive.wacz"
 #: Not dataset files: run reports and the crawler's incremental state.
 NOT_DATASET_DIRS = frozenset({"runs", ".state"})
 #: Longest slug kept whole; longer ones are cut and get a hash suffix, so the whole

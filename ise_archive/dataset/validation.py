@@ -146,7 +146,7 @@ def validate_dataset(output_dir: Path) -> list[Problem]:
     """Every problem found in the dataset under ``output_dir``; empty means valid."""
     if not output_dir.is_dir():
         return [Problem(str(output_dir), "is not a directory")]
-    problems = list(_manifest_problems(output_dir))
+    problems = list(manifest_problems(output_dir))
     expected_md: set[str] = set()
     problems += _records_problems(output_dir, expected_md)
     problems += _markdown_problems(output_dir, expected_md)
@@ -157,7 +157,8 @@ def validate_dataset(output_dir: Path) -> list[Problem]:
     return problems
 
 
-def _manifest_problems(output_dir: Path) -> Iterator[Problem]:
+def manifest_problems(output_dir: Path) -> Iterator[Problem]:
+    """Every file of the manifest that is missing or whose bytes changed."""
     manifest = _load_json(output_dir / MANIFEST_FILE)
     if isinstance(manifest, Problem):
         yield manifest

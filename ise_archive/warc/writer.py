@@ -1,0 +1,256 @@
+"""Writing WARC/1.1 files: one ``response`` record per archived answer we were given.
+
+Each fetched capture becomes a ``response`` record saying what the *original* server
+answered at capture time: ``WARC-Target-URI`` is the original URL, ``WARC-Date`` the
+capture's timestamp, the HTTP block holds the original status line and headers
+(:func:`~ise_archive.warc.headers.original_headers`) and the payload exactly as the
+archive served it raw (decoded from any transfer coding). ``WARC-Source-URI`` names
+the memento the bytes came from. The archive's own answers that decided what the
+crawl did (CDX pages, its redirects to the nearest capture, its "not archived"
+pages) are ``response`` records too, under the URL we asked (``ISE-Archive-Role``
+tells them apart), so a rebuild can replay the whole crawl offline.
+
+Files are named by run (``ise-archive-<run>-<n>.warc.gz``), start with a
+``warcinfo`` record, are gzip-compressed per record, and are written under a
+temporary ``.open`` name that is renamed once the file is closed: a reader never sees
+a file that is still growing, and earlier runs' files are never touched.
+:func:`recover_open_files` turns the ``.open`` leftovers of a killed run into
+complete files (cut after their last whole record) before a new run writes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import IO, Any
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from ise_archive.warc.digest import payload_digest
+from ise_archive.warc.headers import DROPPED, original_headers, status_line
+
+logger = logging.getLogger(__name__)
+
+WARC_VERSION = "1.1"
+#: WARC extension fields (ours): what a record is for, and the CDX digest it was
+#: checked against.
+ROLE_HEADER = "ISE-Archive-Role"
+CDX_DIGEST_HEADER = "ISE-Archive-CDX-Digest"
+#: ``capture``: an archived response; ``cdx``: a CDX answer; ``archive``: the
+#: archive's own answer (redirect to the nearest capture, "not archived" page).
+ROLES = ("capture", "cdx", "archive")
+SUFFIX = ".warc.gz"
+OPEN_SUFFIX = ".open"
+
+
+@dataclass(frozen=True, slots=True)
+class WarcLocation:
+    """Where a record starts: a file under the WARC directory and a byte offset."""
+
+    filename: str
+    offset: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"filename": self.filename, "offset": self.offset}
+
+
+def warc_date(timestamp: str) -> str:
+    """A 1-14 digit Wayback timestamp as a WARC-Date.
+
+    >>> warc_date("20110114071109"), warc_date("2011")
+    ('2011-01-14T07:11:09Z', '2011-01-01T00:00:00Z')
+    """
+    padded = timestamp + "00000101000000"[len(timestamp) :]
+    moment = datetime.strptime(padded, "%Y%m%d%H%M%S")
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_date(moment: datetime) -> str:
+    """An aware datetime as a WARC-Date (UTC, seconds)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class WarcWriter:
+    """Appends records to this run's WARC files under ``directory``.
+
+    ``max_bytes`` caps a file's size (0: no cap): a record that starts past the cap
+    goes into the next file. ``info`` is written into every file's ``warcinfo``
+    record (values that are not strings as JSON).
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        run_id: str,
+        software: str,
+        info: Mapping[str, Any] | None = None,
+        max_bytes: int = 0,
+    ) -> None:
+        self.directory = directory
+        self.run_id = run_id
+        self.software = software
+        self.info = dict(info or {})
+        self.max_bytes = max_bytes
+        self.closed_files: list[str] = []
+        self._sequence = 0
+        self._name = ""
+        self._file: IO[bytes] | None = None
+        self._writer: WARCWriter | None = None
+
+    def __enter__(self) -> WarcWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def write_capture(
+        self,
+        *,
+        original: str,
+        timestamp: str,
+        status: int,
+        headers: Iterable[tuple[str, str]],
+        payload: bytes,
+        source_uri: str,
+        cdx_digest: str = "",
+    ) -> WarcLocation:
+        """One archived capture, as its original server answered (see module doc)."""
+        kept = original_headers(headers)
+        kept.append(("Content-Length", str(len(payload))))
+        fields = {"WARC-Date": warc_date(timestamp), "WARC-Source-URI": source_uri}
+        if cdx_digest:
+            fields[CDX_DIGEST_HEADER] = cdx_digest
+        return self._write(original, "capture", status, kept, payload, fields)
+
+    def write_answer(
+        self,
+        *,
+        url: str,
+        status: int,
+        headers: Iterable[tuple[str, str]],
+        payload: bytes,
+        role: str,
+        fetched: datetime,
+    ) -> WarcLocation:
+        """An answer of the archive itself (``role`` ``cdx`` or ``archive``) to
+        ``url``, with the archive's headers (minus transfer framing)."""
+        if role not in ROLES:
+            raise ValueError(f"unknown WARC record role {role!r}")
+        kept = [(n, v) for n, v in headers if n.lower() not in DROPPED]
+        kept.append(("Content-Length", str(len(payload))))
+        fields = {"WARC-Date": iso_date(fetched)}
+        return self._write(url, role, status, kept, payload, fields)
+
+    def _write(
+        self,
+        uri: str,
+        role: str,
+        status: int,
+        headers: list[tuple[str, str]],
+        payload: bytes,
+        fields: dict[str, str],
+    ) -> WarcLocation:
+        writer, handle = self._current()
+        fields[ROLE_HEADER] = role
+        fields["WARC-Payload-Digest"] = payload_digest(payload)
+        http = StatusAndHeaders(status_line(status), headers, protocol="HTTP/1.1")
+        record = writer.create_warc_record(
+            uri,
+            "response",
+            payload=BytesIO(payload),
+            length=len(payload),
+            warc_headers_dict=fields,
+            http_headers=http,
+        )
+        offset = handle.tell()
+        writer.write_record(record)
+        return WarcLocation(self._name, offset)
+
+    def _current(self) -> tuple[WARCWriter, IO[bytes]]:
+        if self._file is not None and self._writer is not None:
+            if not self.max_bytes or self._file.tell() < self.max_bytes:
+                return self._writer, self._file
+            self._close_file()
+        self._sequence += 1
+        self._name = f"ise-archive-{self.run_id}-{self._sequence:05d}{SUFFIX}"
+        self.directory.mkdir(parents=True, exist_ok=True)
+        handle = (self.directory / (self._name + OPEN_SUFFIX)).open("xb")
+        writer = WARCWriter(handle, gzip=True, warc_version=WARC_VERSION)
+        info: dict[str, str] = {
+            "software": self.software,
+            "format": f"WARC File Format {WARC_VERSION}",
+            "isPartOf": f"ise-archive run {self.run_id}",
+        }
+        for key, value in self.info.items():
+            info[key] = value if isinstance(value, str) else json.dumps(value)
+        writer.write_record(writer.create_warcinfo_record(self._name, info))
+        self._file, self._writer = handle, writer
+        return writer, handle
+
+    def _close_file(self) -> None:
+        if self._file is None:
+            return
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        self._file = self._writer = None
+        os.replace(
+            self.directory / (self._name + OPEN_SUFFIX), self.directory / self._name
+        )
+        self.closed_files.append(self._name)
+
+    def close(self) -> list[str]:
+        """Close the current file (renaming it to its final name); the files written."""
+        self._close_file()
+        return list(self.closed_files)
+
+
+def recover_open_files(directory: Path) -> list[str]:
+    """Finish the ``.open`` files a killed run left: keep their whole records.
+
+    Each is cut after its last complete record and renamed to its final name (a
+    file without one is removed), so the records the killed run already recorded
+    in its state stay readable where the state says they are.
+    """
+    recovered: list[str] = []
+    if not directory.is_dir():
+        return recovered
+    for path in sorted(directory.glob(f"*{SUFFIX}{OPEN_SUFFIX}")):
+        end = _end_of_last_whole_record(path)
+        if end == 0:
+            path.unlink()
+            continue
+        with path.open("r+b") as handle:
+            handle.truncate(end)
+            os.fsync(handle.fileno())
+        final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
+        os.replace(path, final)
+        recovered.append(final.name)
+        logger.warning(
+            "Recovered %(name)s, left open by an interrupted run", {"name": final.name}
+        )
+    return recovered
+
+
+def _end_of_last_whole_record(path: Path) -> int:
+    end = 0
+    with path.open("rb") as handle:
+        records = ArchiveIterator(handle)
+        try:
+            for record in records:
+                records.read_to_end(record)
+                end = records.get_record_offset() + records.get_record_length()
+        except (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error):
+            pass
+    return end

@@ -1,0 +1,223 @@
+"""Writing WARC/1.1 files and reading them back with warcio, cdxj-indexer, py-wacz."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from ise_archive.warc.reader import iter_records, read_record, verify_warcs
+from ise_archive.warc.wacz import Page, create_wacz, validate_wacz
+from ise_archive.warc.writer import WarcLocation, WarcWriter, recover_open_files
+
+ORIGINAL = "http://www.ise.gov/blog/a-post"
+SOURCE = "http://127.0.0.1:1/web/20110114071109id_/http://www.ise.gov/blog/a-post"
+#: What the Wayback Machine sends for an id_ capture: its own headers, transfer
+#: headers, and the original ones under X-Archive-Orig-*.
+SERVED = [
+    ("Content-Type", "text/html; charset=utf-8"),
+    ("Content-Encoding", "gzip"),
+    ("Content-Length", "12"),
+    ("Memento-Datetime", "Fri, 14 Jan 2011 07:11:09 GMT"),
+    ("Link", f'<{ORIGINAL}>; rel="original"'),
+    ("X-Archive-Orig-Server", "Apache"),
+    ("X-Archive-Orig-Content-Type", "text/html; charset=utf-8"),
+    ("X-Archive-Orig-Transfer-Encoding", "chunked"),
+    ("X-Archive-Orig-Connection", "close"),
+]
+PAYLOAD = b"<html><head><title>A post</title></head><body>\xe2\x80\x94</body></html>"
+
+
+def write_one(directory: Path, **kw: object) -> WarcLocation:
+    with WarcWriter(directory, run_id="20261203T150100.000Z", software="t/1") as w:
+        return w.write_capture(
+            original=ORIGINAL,
+            timestamp="20110114071109",
+            status=200,
+            headers=SERVED,
+            payload=PAYLOAD,
+            source_uri=SOURCE,
+            cdx_digest="ABC",
+            **kw,  # type: ignore[arg-type]
+        )
+
+
+def test_capture_record_says_what_the_original_server_sent(tmp_path: Path) -> None:
+    location = write_one(tmp_path)
+    assert location.filename == "ise-archive-20261203T150100.000Z-00001.warc.gz"
+    with (tmp_path / location.filename).open("rb") as handle:
+        records = list(_records(handle))
+    assert [r[0] for r in records] == ["warcinfo", "response"]
+    _, offset, warc_headers, http, payload = records[1]
+    assert offset == location.offset
+    assert warc_headers["WARC-Target-URI"] == ORIGINAL
+    assert warc_headers["WARC-Date"] == "2011-01-14T07:11:09Z"
+    assert warc_headers["WARC-Source-URI"] == SOURCE
+    assert warc_headers["WARC-Payload-Digest"].startswith("sha1:")
+    assert warc_headers["WARC/"] == "1.1"
+    assert http == (
+        "200 OK",
+        [
+            ("Server", "Apache"),
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Length", str(len(PAYLOAD))),
+        ],
+    )
+    assert payload == PAYLOAD
+    info = records[0][2]
+    assert info["WARC-Filename"] == location.filename
+
+
+def test_read_back_by_offset_and_iterate(tmp_path: Path) -> None:
+    location = write_one(tmp_path)
+    stored = read_record(tmp_path, location.filename, location.offset)
+    assert (stored.target_uri, stored.timestamp, stored.payload, stored.role) == (
+        ORIGINAL,
+        "20110114071109",
+        PAYLOAD,
+        "capture",
+    )
+    assert [(r.filename, r.offset) for r in iter_records(tmp_path)] == [
+        (location.filename, location.offset)
+    ]
+
+
+def test_files_rotate_at_the_size_cap_and_are_renamed_when_closed(
+    tmp_path: Path,
+) -> None:
+    writer = WarcWriter(tmp_path, run_id="r", software="t/1", max_bytes=500)
+    first = writer.write_answer(
+        url="http://127.0.0.1:1/cdx/search/cdx?url=ise.gov/blog/",
+        status=200,
+        headers=[("Content-Type", "application/json")],
+        payload=json.dumps([["urlkey"]] * 200).encode(),
+        role="cdx",
+        fetched=datetime(2026, 12, 3, 15, 0, tzinfo=UTC),
+    )
+    assert list(tmp_path.iterdir()) == [tmp_path / (first.filename + ".open")]
+    second = writer.write_answer(
+        url="http://127.0.0.1:1/web/2011id_/http://www.ise.gov/x",
+        status=404,
+        headers=[],
+        payload=b"not archived",
+        role="archive",
+        fetched=datetime(2026, 12, 3, 15, 0, tzinfo=UTC),
+    )
+    assert writer.close() == [
+        "ise-archive-r-00001.warc.gz",
+        "ise-archive-r-00002.warc.gz",
+    ]
+    assert (first.filename, second.filename) == tuple(writer.closed_files)
+    assert sorted(p.name for p in tmp_path.iterdir()) == writer.closed_files
+    stored = read_record(tmp_path, second.filename, second.offset)
+    assert (stored.role, stored.status, stored.date) == (
+        "archive",
+        404,
+        "2026-12-03T15:00:00Z",
+    )
+
+
+def test_a_killed_runs_open_file_keeps_its_whole_records(tmp_path: Path) -> None:
+    writer = WarcWriter(tmp_path, run_id="r", software="t/1")
+    kept = [
+        writer.write_capture(
+            original=f"{ORIGINAL}-{i}",
+            timestamp="20110114071109",
+            status=200,
+            headers=SERVED,
+            payload=PAYLOAD * 20,
+            source_uri=SOURCE,
+        )
+        for i in range(3)
+    ]
+    writer._file.flush()  # type: ignore[union-attr]  # killed here: never closed
+    open_file = tmp_path / (kept[0].filename + ".open")
+    whole = open_file.read_bytes()
+    open_file.write_bytes(whole[: kept[2].offset + 40])  # cut inside the last record
+    assert recover_open_files(tmp_path) == [kept[0].filename]
+    assert [r.target_uri for r in iter_records(tmp_path)] == [
+        f"{ORIGINAL}-0",
+        f"{ORIGINAL}-1",
+    ]
+    assert (tmp_path / kept[0].filename).stat().st_size == kept[2].offset
+    assert list(verify_warcs(tmp_path)) == []
+
+
+def test_verify_finds_one_changed_byte(tmp_path: Path) -> None:
+    location = write_one(tmp_path)
+    assert list(verify_warcs(tmp_path)) == []
+    path = tmp_path / location.filename
+    data = bytearray(path.read_bytes())
+    data[location.offset + 60] ^= 0x01
+    path.write_bytes(bytes(data))
+    problems = list(verify_warcs(tmp_path))
+    assert [p.path for p in problems] == [location.filename]
+
+
+def test_warcio_and_cdxj_indexer_find_the_capture_by_url_and_time(
+    tmp_path: Path,
+) -> None:
+    location = write_one(tmp_path)
+    path = tmp_path / location.filename
+    check = subprocess.run(
+        [sys.executable, "-m", "warcio.cli", "check", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    index = subprocess.run(
+        [sys.executable, "-m", "cdxj_indexer.main", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    found = [
+        json.loads(line.split(" ", 2)[2])
+        for line in index
+        if line.startswith("gov,ise)/blog/a-post 20110114071109 ")
+    ]
+    assert [(f["url"], int(f["offset"])) for f in found] == [
+        (ORIGINAL, location.offset)
+    ]
+
+
+def test_wacz_lists_the_pages_and_validates(tmp_path: Path) -> None:
+    location = write_one(tmp_path / "warc")
+    wacz = create_wacz(
+        [tmp_path / "warc" / location.filename],
+        [Page(url=ORIGINAL, timestamp="20110114071109", title="A post")],
+        tmp_path / "ise-archive.wacz",
+    )
+    assert validate_wacz(wacz) is True
+    import zipfile
+
+    with zipfile.ZipFile(wacz) as package:
+        pages = package.read("pages/pages.jsonl").decode().splitlines()
+        assert f"archive/{location.filename}" in package.namelist()
+    assert json.loads(pages[1]) == {
+        "url": ORIGINAL,
+        "ts": "2011-01-14T07:11:09Z",
+        "title": "A post",
+    }
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ise-archive.wacz", "warc"]
+
+
+def _records(handle: io.BufferedReader):  # type: ignore[no-untyped-def]
+    records = ArchiveIterator(handle)
+    for record in records:
+        http = record.http_headers
+        payload = record.raw_stream.read()
+        warc = dict(record.rec_headers.headers)
+        warc["WARC/"] = record.rec_headers.protocol.removeprefix("WARC/")
+        yield (
+            record.rec_type,
+            records.get_record_offset(),
+            warc,
+            (http.statusline, http.headers) if http else None,
+            payload,
+        )
