@@ -57,7 +57,7 @@ class DatasetPipeline:
         posts = spider.state.merged_posts(archive_base_url=spider.archive_url_base)
         run = RunInfo(
             tool_version=__version__,
-            source_archive=spider.archive_url_base,
+            source_archive=spider.archive.view_root or spider.archive.root,
             parameters=spider.run_parameters(),
         )
         write_dataset(

@@ -41,16 +41,11 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from ise_archive import __version__
-from ise_archive.archive.cdx import (
-    CDXQuery,
-    discovery_queries,
-    exact_query,
-    parse_cdx_page,
-)
+from ise_archive.archive.archives import parse_archive
+from ise_archive.archive.cdx import CDXQuery, discovery_queries, exact_query
 from ise_archive.archive.wayback import (
     archive_error_reason,
     is_archived_response,
-    raw_capture_url,
     redirect_target,
 )
 from ise_archive.errors import (
@@ -147,18 +142,22 @@ class IseBlogSpider(Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> IseBlogSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
-        spider.base_url = s.get("WAYBACK_BASE_URL").rstrip("/")
-        if not spider.base_url.startswith(("http://", "https://")):
-            raise NotConfigured(
-                f"WAYBACK_BASE_URL ({spider.base_url!r}) must be http(s)"
+        try:
+            spider.archive = parse_archive(
+                s.get("WAYBACK_BASE_URL"),
+                view_root=s.get("ISE_ARCHIVE_ARCHIVE_URL_BASE") or "",
             )
+        except ValueError as exc:
+            raise NotConfigured(f"WAYBACK_BASE_URL: {exc}") from exc
+        spider.base_url = spider.archive.root
         spider.output_dir = Path(s.get("OUTPUT_DIR"))
         state_path = s.get("ISE_ARCHIVE_STATE_PATH") or str(
             spider.output_dir / ".state" / "state.sqlite3"
         )
-        spider.archive_url_base = (
-            s.get("ISE_ARCHIVE_ARCHIVE_URL_BASE") or spider.base_url
-        ).rstrip("/")
+        # records name the archive by kind and root: pywb and Wayback replay URLs
+        # differ (ise_archive.archive.archives)
+        view = spider.archive.view_root or spider.archive.root
+        spider.archive_url_base = f"{spider.archive.kind}:{view}"
         spider.options = ExtractOptions(
             max_bytes=s.getint("ISE_ARCHIVE_MAX_PAGE_BYTES"),
             archive_base_url=spider.archive_url_base,
@@ -203,6 +202,7 @@ class IseBlogSpider(Spider):
         return {
             "tool_version": __version__,
             "wayback_base_url": self.base_url,
+            "archive_kind": self.archive.kind,
             "versions": self.policy.versions,
             "from": self.policy.from_ts,
             "to": self.policy.to_ts,
@@ -219,10 +219,8 @@ class IseBlogSpider(Spider):
             yield self.cdx_request(query)
 
     def cdx_request(self, query: CDXQuery, resume_key: str | None = None) -> Request:
-        from ise_archive.archive.cdx import cdx_query_url
-
         return Request(
-            cdx_query_url(self.base_url, query, resume_key),
+            self.archive.cdx_query_url(query, resume_key),
             callback=self.parse_cdx,
             errback=self.cdx_failed,
             cb_kwargs={"query": query},
@@ -241,7 +239,7 @@ class IseBlogSpider(Spider):
             )
             return
         try:
-            page = parse_cdx_page(response.body)
+            page = self.archive.parse_cdx(response.body)
         except CDXError as exc:
             stats.inc_value("ise_archive/cdx/failed/bad-answer")
             logger.error(
@@ -370,7 +368,7 @@ class IseBlogSpider(Spider):
 
     def capture_request(self, capture: Capture, *, hops: int = 0) -> Request:
         return Request(
-            raw_capture_url(self.base_url, capture.timestamp, capture.original),
+            self.archive.raw_url(capture.timestamp, capture.original),
             callback=self.parse_capture,
             errback=self.capture_failed,
             cb_kwargs={"capture": capture},
@@ -435,7 +433,13 @@ class IseBlogSpider(Spider):
         archived: bool,
     ) -> Iterator[Request]:
         location = headers.get("location", "")
-        target = redirect_target(location, response.url) if location else None
+        target = (
+            redirect_target(
+                location, response.url, replay_root=self.archive.replay_root
+            )
+            if location
+            else None
+        )
         if target is None:
             self.settle(capture, "failed:redirect-without-location")
             return

@@ -41,12 +41,25 @@ from ise_archive.records import Capture
 logger = logging.getLogger(__name__)
 
 #: The seven public CDX fields, in the server's default order; always requested.
+#: pywb names three of them differently (:data:`PYWB_CDX_FIELDS`), and leaves out
+#: the fields of ``fl`` it does not know by its own names.
 CDX_FIELDS: tuple[str, ...] = (
     "urlkey",
     "timestamp",
     "original",
     "mimetype",
     "statuscode",
+    "digest",
+    "length",
+)
+
+#: :data:`CDX_FIELDS` by pywb's names (its ``output=json`` keys).
+PYWB_CDX_FIELDS: tuple[str, ...] = (
+    "urlkey",
+    "timestamp",
+    "url",
+    "mime",
+    "status",
     "digest",
     "length",
 )
@@ -163,11 +176,22 @@ def cdx_endpoint(base_url: str) -> str:
     return base + CDX_PATH
 
 
-def cdx_query_url(base_url: str, query: CDXQuery, resume_key: str | None = None) -> str:
+def cdx_query_url(
+    base_url: str,
+    query: CDXQuery,
+    resume_key: str | None = None,
+    *,
+    fields: Sequence[str] = CDX_FIELDS,
+    paged: bool = True,
+) -> str:
     """The GET URL for one page of ``query``.
 
-    Always ``output=json``, an explicit ``fl`` (:data:`CDX_FIELDS`) and
-    ``showResumeKey=true``; each filter is its own ``filter=`` param. ``resume_key`` is
+    Always ``output=json`` and an explicit ``fl`` (``fields``: :data:`CDX_FIELDS`,
+    or their pywb names); with ``paged`` (the Internet Archive's server) also
+    ``limit`` and ``showResumeKey=true``. pywb has no resume keys, so a ``limit``
+    would cut its answer silently: an archive built on it is asked unpaged
+    (``paged=False``) and the date windows bound the answer instead. Each filter is
+    its own ``filter=`` param. ``resume_key`` is
     the key exactly as :func:`parse_cdx_page` returned it: the server prints it already
     percent-encoded, so it is decoded once here and encoded again, which gives back
     the same bytes for a well-formed key and never double-encodes it.
@@ -191,19 +215,35 @@ def cdx_query_url(base_url: str, query: CDXQuery, resume_key: str | None = None)
     params.extend(("filter", f) for f in query.filters)
     if query.collapse:
         params.append(("collapse", query.collapse))
-    params.extend(
-        [
-            ("fl", ",".join(CDX_FIELDS)),
-            ("output", "json"),
-            ("limit", str(query.limit)),
-            ("showResumeKey", "true"),
-        ]
-    )
+    params.extend([("fl", ",".join(fields)), ("output", "json")])
+    if paged:
+        params.extend([("limit", str(query.limit)), ("showResumeKey", "true")])
     url = f"{cdx_endpoint(base_url)}?{urlencode(params, safe=':/,!*')}"
-    if resume_key:
+    if resume_key and paged:
         # Encoded as the Java server's URLEncoder printed it (only ``*-._`` kept).
         url += "&resumeKey=" + quote_plus(unquote_plus(resume_key), safe="*")
     return url
+
+
+def pywb_filter(wayback_filter: str) -> str:
+    """A Wayback CDX filter (``[!]field:regex``, whole-field regex) in pywb's syntax.
+
+    pywb reads ``field:text`` as *contains* and ``~field:regex`` as a regex matched
+    at the start only, so the Internet Archive's ``!mimetype:image/.*`` sent as it is
+    would filter nothing; the regex is anchored at the end to match the whole field.
+    A filter already in pywb's ``~``/``=`` form passes unchanged.
+
+    >>> pywb_filter("!mimetype:image/.*")
+    '!~mimetype:(?:image/.*)$'
+    >>> pywb_filter("statuscode:200")
+    '~statuscode:(?:200)$'
+    """
+    invert = "!" if wayback_filter.startswith("!") else ""
+    rest = wayback_filter[len(invert) :]
+    if rest.startswith(("~", "=")):
+        return wayback_filter
+    field, _, regex = rest.partition(":")
+    return f"{invert}~{field}:(?:{regex})$"
 
 
 def discovery_queries(

@@ -41,6 +41,10 @@ _REPLAY_URL = re.compile(
     r"(?P<ts>\d{1,14})(?P<mod>[a-z]{2}_|\*)?/(?P<url>\S.*)$",
     re.IGNORECASE | re.DOTALL,
 )
+# 20111006123456id_/http://www.ise.gov/blog   2011/ise.gov/blog  (below a replay root)
+_REPLAY_TAIL = re.compile(
+    r"^(?P<ts>\d{1,14})(?P<mod>[a-z]{2}_|\*)?/(?P<url>\S.*)$", re.IGNORECASE | re.DOTALL
+)
 # http:/www.ise.gov/x  (a slash collapsed by a proxy or a careless rewrite)
 _COLLAPSED_SCHEME = re.compile(r"^(https?):/(?!/)", re.IGNORECASE)
 _HAS_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
@@ -77,19 +81,35 @@ def archive_url(base_url: str, timestamp: str, original: str) -> str:
     return f"{base_url.strip().rstrip('/')}/web/{timestamp}/{original}"
 
 
-def parse_archive_url(url: str) -> tuple[str, str, str] | None:
-    """``(timestamp, modifier, original)`` of a ``/web/`` replay URL, else None.
+def parse_archive_url(
+    url: str, *, replay_root: str | None = None
+) -> tuple[str, str, str] | None:
+    """``(timestamp, modifier, original)`` of a replay URL, else None.
 
-    Accepts absolute, scheme-relative and path-relative forms and a path before
-    ``/web/`` (an installation under ``/wayback``). ``modifier`` is ``""`` when absent;
-    ``original`` gets ``http://`` when the archive dropped its scheme.
+    Without ``replay_root`` this reads the Wayback Machine's ``/web/`` form, absolute,
+    scheme-relative or path-relative, with any path before ``/web/`` (an installation
+    under ``/wayback``). With it (``https://host/coll`` for a pywb collection, or
+    ``https://web.archive.org/web``), a URL under that root is read as
+    ``{root}/{timestamp}{modifier}/{original}`` first: pywb has no ``/web/``
+    segment. ``modifier`` is ``""`` when absent; ``original`` gets ``http://`` when
+    the archive dropped its scheme.
 
     >>> parse_archive_url("//web.archive.org/web/2011id_/ise.gov/blog?page=1")
     ('2011', 'id_', 'http://ise.gov/blog?page=1')
+    >>> parse_archive_url("/eot2016/20161101id_/https://www.ise.gov/",
+    ...                   replay_root="https://webarchive.library.unt.edu/eot2016")
+    ('20161101', 'id_', 'https://www.ise.gov/')
     >>> parse_archive_url("http://www.ise.gov/blog") is None
     True
     """
-    match = _REPLAY_URL.match(url.strip())
+    url = url.strip()
+    match = None
+    if replay_root is not None:
+        tail = _tail_under(url, replay_root)
+        if tail is not None:
+            match = _REPLAY_TAIL.match(tail)
+    if match is None:
+        match = _REPLAY_URL.match(url)
     if not match:
         return None
     original = _COLLAPSED_SCHEME.sub(r"\1://", match.group("url"))
@@ -98,24 +118,42 @@ def parse_archive_url(url: str) -> tuple[str, str, str] | None:
     return match.group("ts"), (match.group("mod") or "").lower(), original
 
 
-def redirect_target(location: str, request_url: str) -> tuple[str, str] | None:
+def _tail_under(url: str, replay_root: str) -> str | None:
+    """What follows ``replay_root/`` in ``url`` (resolved against the root), any
+    scheme; None when ``url`` is not under the root."""
+    root = replay_root.strip().rstrip("/") + "/"
+    absolute = urljoin(root, url)
+    _, _, root_rest = root.partition(":")
+    _, _, url_rest = absolute.partition(":")
+    if not url_rest.startswith(root_rest):
+        return None
+    return url_rest[len(root_rest) :]
+
+
+def redirect_target(
+    location: str, request_url: str, *, replay_root: str | None = None
+) -> tuple[str, str] | None:
     """``(timestamp, original)`` a replay 3xx ``Location`` leads to, else None.
 
     ``location`` is resolved against ``request_url`` (the replay URL that was fetched),
     so absolute, scheme-relative (``//web.archive.org/web/...``) and path-relative
-    (``/web/...``) forms all work. A ``Location`` outside the archive is an archived
-    redirect whose target was not rewritten (some installations do that in ``id_``
-    mode): it is resolved against the *original* URL of the request and paired with
-    the request's timestamp, so replaying it lands on the nearest capture.
+    (``/web/...``) forms all work; ``replay_root`` is passed to
+    :func:`parse_archive_url` for an archive without ``/web/`` (pywb). A ``Location``
+    outside the archive is an archived redirect whose target was not rewritten
+    (pywb and some Wayback installations do that in ``id_`` mode): it is resolved
+    against the *original* URL of the request and paired with the request's
+    timestamp, so replaying it lands on the nearest capture.
 
     >>> redirect_target("/web/20130504110251/http://www.ise.gov/blog/a/b",
     ...                 "https://web.archive.org/web/2013id_/http://www.ise.gov/node/1")
     ('20130504110251', 'http://www.ise.gov/blog/a/b')
     """
-    target = parse_archive_url(urljoin(request_url, location.strip()))
+    target = parse_archive_url(
+        urljoin(request_url, location.strip()), replay_root=replay_root
+    )
     if target is not None:
         return target[0], target[2]
-    request = parse_archive_url(request_url)
+    request = parse_archive_url(request_url, replay_root=replay_root)
     if request is None:
         return None
     original = urljoin(request[2], location.strip())

@@ -40,6 +40,7 @@ import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
+from ise_archive.archive.archives import parse_archive
 from ise_archive.errors import NotHTML, PageTooLarge, TruncatedCapture
 from ise_archive.extract import nonpost, replay
 from ise_archive.extract.fields import PostFields, body_text, first
@@ -102,7 +103,9 @@ class ExtractOptions:
 
     #: Pages larger than this raise PageTooLarge and are never parsed.
     max_bytes: int = 5 * 1024 * 1024
-    #: Prefix of ``CaptureRef.archive_url`` (``{base}/web/{timestamp}/{original}``).
+    #: The archive of ``CaptureRef.archive_url``, as ``WAYBACK_BASE_URL`` names one
+    #: (``[wayback:|pywb:]root``): ``{root}/web/{timestamp}/{original}`` for a
+    #: Wayback Machine, ``{root}/{timestamp}/{original}`` for a pywb collection.
     archive_base_url: str = "https://web.archive.org"
 
 
@@ -223,10 +226,10 @@ class PostPage:
     ) -> CaptureRef | None:
         if not timestamp or not original:
             return None
-        base = self.options.archive_base_url.rstrip("/")
+        archive = parse_archive(self.options.archive_base_url)
         return CaptureRef(
             timestamp=timestamp,
-            archive_url=f"{base}/web/{timestamp}/{original}",
+            archive_url=archive.archive_url(timestamp, original),
             original=original,
         )
 

@@ -35,6 +35,7 @@ import logging
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from ise_archive.archive.archives import parse_archive
 from ise_archive.normalize.urls import unwrap_archive_url
 from ise_archive.records import Capture, CaptureRecord, CaptureRef, Post, Version
 
@@ -65,8 +66,13 @@ def capture_key(capture: Capture) -> str:
 
 
 def archive_url(archive_base_url: str, capture: Capture) -> str:
-    """The replay address of a capture, as people open it in a browser."""
-    return f"{archive_base_url.rstrip('/')}/web/{capture.timestamp}/{capture.original}"
+    """The replay address of a capture, as people open it in a browser.
+
+    ``archive_base_url`` names the archive as ``WAYBACK_BASE_URL`` does
+    (``[wayback:|pywb:]root``, :func:`ise_archive.archive.archives.parse_archive`).
+    """
+    archive = parse_archive(archive_base_url)
+    return archive.archive_url(capture.timestamp, capture.original)
 
 
 def is_complete(post: Post) -> bool:
