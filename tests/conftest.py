@@ -1,4 +1,5 @@
-"""Shared pytest fixtures: the local Wayback imitation (docs/wayback-imitation.md).
+"""Shared pytest fixtures: the local Wayback imitation (docs/wayback-imitation.md)
+and a real pywb (tests/pywb/).
 
 Also the Hypothesis profile: under CI (``CI`` set, as ``.ci/run`` runs) every
 property test draws the same examples each run, so main cannot turn red on a draw
@@ -12,9 +13,10 @@ import os
 
 from hypothesis import settings
 
+from tests.pywb.fixtures import pywb_dev
 from tests.wayback.fixtures import wayback_archive, wayback_server
 
-__all__ = ["wayback_archive", "wayback_server"]
+__all__ = ["pywb_dev", "wayback_archive", "wayback_server"]
 
 settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):

@@ -86,3 +86,21 @@ def dataset_files(output_dir: Path) -> dict[str, bytes]:
 def last_report(output_dir: Path) -> dict[str, Any]:
     reports = sorted((output_dir / "runs").glob("*.json"))
     return json.loads(reports[-1].read_text(encoding="utf-8"))
+
+
+def gold_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a record the gold files state, in the gold's shape."""
+    return {
+        "title": record["title"],
+        "author": record["author"],
+        "published": record["published"],
+        "tags": [t["name"] for t in record["tags"]],
+        "tag_urls": [t["url"] for t in record["tags"]],
+        "related": record["related"],
+    }
+
+
+def expected_gold_fields(gold: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: gold[k] for k in ("title", "author", "published", "tags", "tag_urls")
+    } | {"related": gold["related"]}
