@@ -97,6 +97,15 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WarcRef:
+    """Where the bytes of a fetched capture are kept: a file of ``OUTPUT_DIR/warc/``
+    and the byte offset of its ``response`` record."""
+
+    filename: str
+    offset: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CaptureRecord:
     """Provenance of one capture of a post, as listed in a merged record."""
 
@@ -112,6 +121,11 @@ class CaptureRecord:
     #: True for the one capture whose content the record carries.
     used: bool = False
     content_sha256: str = ""
+    #: For a fetched capture: its WARC record (None when WARC output was off).
+    warc: WarcRef | None = None
+    #: For a fetched capture: whether its payload matched the CDX digest (False
+    #: when the index gave no digest); None for a capture never fetched.
+    verified: bool | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -255,6 +269,11 @@ def post_from_json(data: Mapping[str, Any]) -> Post:
         content_sha256=data.get("content_sha256", ""),
         nid=data.get("nid"),
         template=data.get("template", ""),
-        captures=tuple(CaptureRecord(**c) for c in data.get("captures", ())),
+        captures=tuple(_capture_record(c) for c in data.get("captures", ())),
         versions=tuple(Version(**v) for v in data.get("versions", ())),
     )
+
+
+def _capture_record(data: Mapping[str, Any]) -> CaptureRecord:
+    warc = data.get("warc")
+    return CaptureRecord(**{**data, "warc": WarcRef(**warc) if warc else None})

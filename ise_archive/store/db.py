@@ -25,6 +25,15 @@ logger = logging.getLogger(__name__)
 #: Bumped whenever a table changes; a newer database is refused, not guessed at.
 SCHEMA_VERSION = 1
 
+#: Where each fetched capture's bytes are kept and whether they matched the CDX
+#: digest. Added to version 1 without a bump: older code never reads it, and it is
+#: created in older databases when they are opened.
+EVIDENCE_SCHEMA = """CREATE TABLE IF NOT EXISTS evidence (
+    key TEXT PRIMARY KEY,
+    warc_file TEXT,
+    warc_offset INTEGER,
+    verified INTEGER NOT NULL
+)"""
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE runs (
@@ -108,6 +117,7 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
             create_tables(db)
             return
         version = stored_version(db)
+        db.execute(EVIDENCE_SCHEMA)
     if version is None or version > SCHEMA_VERSION:
         raise StateError(
             f"state database {path} has schema version {version!r}; this "
@@ -150,6 +160,7 @@ def create_tables(db: sqlite3.Connection) -> None:
     for statement in SCHEMA.split(";"):
         if statement.strip():
             db.execute(statement)
+    db.execute(EVIDENCE_SCHEMA)
     db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
 

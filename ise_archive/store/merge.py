@@ -32,12 +32,19 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
 from ise_archive.archive.archives import parse_archive
 from ise_archive.normalize.urls import unwrap_archive_url
-from ise_archive.records import Capture, CaptureRecord, CaptureRef, Post, Version
+from ise_archive.records import (
+    Capture,
+    CaptureRecord,
+    CaptureRef,
+    Post,
+    Version,
+    WarcRef,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -120,19 +127,23 @@ def merge_post(
     others: Sequence[tuple[Capture, str]],
     *,
     archive_base_url: str,
+    evidence: Mapping[str, tuple[WarcRef | None, bool]] | None = None,
 ) -> Post:
     """One record from all captures of a post.
 
     ``extracted`` are the captures parsed into a post (at least one); ``others`` are
     the post's remaining captures with their outcome (``duplicate``, ``skip:<r>``,
-    ``failed:<r>``). A capture listed in both counts as extracted.
+    ``failed:<r>``). A capture listed in both counts as extracted. ``evidence``
+    gives the fetched captures' WARC records and digest checks, by capture key.
     """
     ranked = rank_extracted(extracted)
     if not ranked:
         raise ValueError("merge_post needs at least one extracted capture")
     used_capture, used = ranked[0]
     merged = fill_missing(used, [post for _, post in ranked[1:]])
-    records = capture_records(ranked, others, archive_base_url=archive_base_url)
+    records = capture_records(
+        ranked, others, archive_base_url=archive_base_url, evidence=evidence or {}
+    )
     return dataclasses.replace(
         merged,
         capture=CaptureRef(
@@ -179,6 +190,7 @@ def capture_records(
     others: Sequence[tuple[Capture, str]],
     *,
     archive_base_url: str,
+    evidence: Mapping[str, tuple[WarcRef | None, bool]] | None = None,
 ) -> tuple[CaptureRecord, ...]:
     """Every capture of the post, by timestamp then original URL.
 
@@ -190,6 +202,7 @@ def capture_records(
     for capture, post in ranked:
         if capture.digest and post.content_sha256:
             content_by_digest.setdefault(capture.digest, post.content_sha256)
+    fetched = evidence or {}
     rows: dict[str, CaptureRecord] = {}
     for capture, outcome in others:
         content = content_by_digest.get(capture.digest, "") if capture.digest else ""
@@ -198,6 +211,7 @@ def capture_records(
             archive_base_url,
             outcome=outcome,
             content_sha256=content if outcome == "duplicate" else "",
+            evidence=fetched.get(capture_key(capture)),
         )
     for capture, post in ranked:
         rows[capture_key(capture)] = _capture_record(
@@ -206,6 +220,7 @@ def capture_records(
             outcome="record",
             used=capture_key(capture) == used_key,
             content_sha256=post.content_sha256,
+            evidence=fetched.get(capture_key(capture)),
         )
     return tuple(sorted(rows.values(), key=lambda r: (r.timestamp, r.original)))
 
@@ -250,6 +265,7 @@ def _capture_record(
     outcome: str,
     used: bool = False,
     content_sha256: str = "",
+    evidence: tuple[WarcRef | None, bool] | None = None,
 ) -> CaptureRecord:
     return CaptureRecord(
         timestamp=capture.timestamp,
@@ -261,6 +277,8 @@ def _capture_record(
         outcome=outcome,
         used=used,
         content_sha256=content_sha256,
+        warc=evidence[0] if evidence else None,
+        verified=evidence[1] if evidence else None,
     )
 
 

@@ -36,7 +36,7 @@ from typing import Any
 from ise_archive.errors import StateError
 from ise_archive.normalize.urls import node_id
 from ise_archive.outcomes import is_outcome, is_retryable, outcome_class
-from ise_archive.records import Capture, Post
+from ise_archive.records import Capture, Post, WarcRef
 from ise_archive.store.db import (
     CAPTURE_COLUMNS,
     capture_from_row,
@@ -269,6 +269,37 @@ class State:
                 self._refresh_post(row[0])
             self._refresh_post(post.url)
 
+    def set_evidence(self, key: str, *, verified: bool, warc: WarcRef | None) -> None:
+        """Record where a fetched capture's bytes are kept and whether they matched
+        the CDX digest (a capture fetched again replaces what an earlier run said)."""
+        self._write(
+            "INSERT INTO evidence VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+            "warc_file = excluded.warc_file, warc_offset = excluded.warc_offset, "
+            "verified = excluded.verified",
+            (
+                key,
+                warc.filename if warc else None,
+                warc.offset if warc else None,
+                int(verified),
+            ),
+        )
+
+    def evidence(self, keys: Iterable[str]) -> dict[str, tuple[WarcRef | None, bool]]:
+        """``key -> (WARC record or None, verified)`` for those of ``keys`` fetched."""
+        found: dict[str, tuple[WarcRef | None, bool]] = {}
+        wanted = list(keys)
+        for start in range(0, len(wanted), _PAGE):
+            chunk = wanted[start : start + _PAGE]
+            rows = self._db.execute(
+                "SELECT key, warc_file, warc_offset, verified FROM evidence "
+                f"WHERE key IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for key, filename, offset, verified in rows:
+                warc = WarcRef(filename=filename, offset=offset) if filename else None
+                found[key] = (warc, bool(verified))
+        return found
+
     def set_alias(self, nid: int, url: str) -> None:
         """Remember that ``/node/<nid>`` is the post at ``url``."""
         self._write(
@@ -321,10 +352,13 @@ class State:
                 (*last, _PAGE),
             ).fetchall()
             for _, url in page:
+                extracted, others = self._extracted(url), self._others(url)
+                keys = [capture_key(c) for c, _ in [*extracted, *others]]
                 yield merge_post(
-                    self._extracted(url),
-                    self._others(url),
+                    extracted,
+                    others,
                     archive_base_url=archive_base_url,
+                    evidence=self.evidence(keys),
                 )
             if len(page) < _PAGE:
                 return
