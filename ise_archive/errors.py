@@ -10,6 +10,8 @@ caller can catch the library's complaints without catching its bugs::
     │   └── TruncatedCapture     the bytes stop before the document ends: retry it
     ├── ArchiveError             the archive answered with something unusable
     │   ├── CDXError             a CDX answer that is not a capture index
+    │   ├── DigestMismatch       replayed bytes differ from the CDX digest, twice
+    │   ├── NotInWarc            rebuild: no stored answer for a request
     │   └── ArchiveBlocked       the archive refuses us (firewall): stop, resume later
     ├── StateError               the incremental state database is unusable
     └── DatasetError             a dataset could not be written or is invalid
@@ -52,6 +54,17 @@ class ArchiveError(IseArchiveError):
 
 class CDXError(ArchiveError):
     """A CDX server answer that is not a capture index (HTML error page, bad JSON)."""
+
+
+class DigestMismatch(ArchiveError):
+    """The archive replayed a capture whose payload does not hash to the digest its
+    own index gives, on two fetches: the bytes were changed in transfer or replay,
+    so no record is built from them (they are kept, in the WARC, as evidence)."""
+
+
+class NotInWarc(ArchiveError):
+    """A rebuild asked for something the stored WARC files do not hold (the crawl
+    that wrote them never received it, e.g. after a transport error)."""
 
 
 class ArchiveBlocked(ArchiveError):

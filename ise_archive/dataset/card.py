@@ -11,7 +11,7 @@ This module renders text; :mod:`ise_archive.dataset.writer` writes it.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ise_archive.dataset.paths import RECORDS_FILE, SCHEMA_FILE
@@ -101,9 +101,16 @@ def render_datapackage(
 
 
 def render_card(
-    counts: Mapping[str, Any], schema: Mapping[str, Any], *, tool: str, source: str
+    counts: Mapping[str, Any],
+    schema: Mapping[str, Any],
+    *,
+    tool: str,
+    source: str,
+    evidence: Sequence[str] = (),
 ) -> str:
-    """The dataset card (``README.md``) for a dataset with these ``counts``."""
+    """The dataset card (``README.md``) for a dataset with these ``counts``.
+
+    ``evidence`` lists the WARC and WACZ files kept with it (none: no section)."""
     posts = int(counts["posts"])
     by_year = "\n".join(
         f"| {year} | {n} |" for year, n in sorted(counts["posts_by_year"].items())
@@ -126,7 +133,50 @@ def render_card(
         source=source,
         records=RECORDS_FILE,
         schema_file=SCHEMA_FILE,
+        evidence=_evidence_section(evidence),
     )
+
+
+def _evidence_section(files: Sequence[str]) -> str:
+    if not files:
+        return ""
+    warcs = sum(1 for name in files if name.endswith(".warc.gz"))
+    return _EVIDENCE.format(warcs=warcs)
+
+
+_EVIDENCE = """\
+## Evidence: WARC and WACZ
+
+What the archive served is kept next to what was extracted from it:
+
+- `warc/*.warc.gz` ({warcs} files, WARC/1.1, gzip per record): one `response` record
+  per fetched capture, saying what the *original* server answered at capture time
+  (`WARC-Target-URI` = the original URL, `WARC-Date` = the capture time, the original
+  status line and headers, the payload exactly as the archive replayed it raw,
+  `WARC-Payload-Digest`, and the archive URL it came from in `WARC-Source-URI`), plus
+  the archive's own answers the crawl acted on (CDX pages, redirects), marked
+  `ISE-Archive-Role: cdx|archive`. Each run adds its own files
+  (`ise-archive-<run>-<n>.warc.gz`); earlier files never change.
+- In `records.jsonl`, each fetched capture in `captures` names its record
+  (`warc: {{filename, offset}}`) and whether its payload matched the archive's CDX
+  digest (`verified`). A capture whose bytes differed twice is
+  `failed:digest-mismatch`: kept in the WARC, never used for a record.
+- `ise-archive.wacz`: the same WARC files packaged with their index and a list of the
+  post captures the records use, with titles. Open it in
+  [ReplayWeb.page](https://replayweb.page) (drop the file on the page) or in pywb
+  (`wb-manager init ise && wb-manager add ise ise-archive.wacz && wayback`) to read
+  each post as it was served.
+
+Check and rebuild with the `ise-archive` command:
+
+- `ise-archive verify .` re-hashes every WARC record against its digests and every
+  file against `manifest.json`; it prints each mismatch and exits 1.
+- `ise-archive rebuild . --out DIR` re-runs the whole crawl offline from the WARC
+  files, with the installed extractor, and writes the dataset into DIR: with the same
+  version of ise-archive, `records.jsonl`, `posts/` and the manifest entries come out
+  byte for byte the same.
+
+"""
 
 
 def dumps_json(data: Any) -> bytes:
@@ -194,7 +244,7 @@ provenance of every archived copy.
 - `manifest.json`: tool version, run parameters, counts, and the SHA-256 and size of
   every other file (`ise-archive validate .` checks them).
 
-## Fields
+{evidence}## Fields
 
 | field | meaning |
 |---|---|

@@ -61,6 +61,9 @@ MANIFEST_FORMAT = 1
 InvalidRecordHandler = Callable[[Post, DatasetError], None]
 #: ``on_written(post, line)``: a record and its line of records.jsonl (with ``\n``).
 WrittenRecordHandler = Callable[[Post, str], None]
+#: ``evidence()``: called once the posts are in place; writes (or keeps) the
+#: evidence files and returns their paths, relative to OUTPUT_DIR, for the manifest.
+EvidenceHook = Callable[[], Iterable[str]]
 #: Suffix of our temporary files; leftovers of a killed run are removed on start.
 TEMP_SUFFIX = ".ise-tmp"
 
@@ -96,6 +99,7 @@ def write_dataset(
     run: RunInfo,
     on_invalid: InvalidRecordHandler | None = None,
     on_written: WrittenRecordHandler | None = None,
+    evidence: EvidenceHook | None = None,
 ) -> DatasetSummary:
     """Write (or update in place) the dataset of ``posts`` under ``output_dir``.
 
@@ -106,7 +110,8 @@ def write_dataset(
     :class:`DatasetError` and, like any error raised by the iterator, leaves the
     previous dataset as it was. ``on_written`` sees every record that goes in, with
     its line, so a caller can compare it with the previous dataset without
-    serialising it again.
+    serialising it again. ``evidence`` adds the WARC and WACZ files (see
+    :data:`EvidenceHook`) to the manifest and the card.
     """
     parameters = _plain(run.parameters)  # refuse bad parameters before writing
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -118,6 +123,9 @@ def write_dataset(
     finally:
         files.discard()
     removed = _remove_vanished_markdown(files.root, markdown)
+    evidence_files = sorted(evidence()) if evidence else []
+    for name in evidence_files:
+        files.entries[name] = file_sha256(safe_join(files.root, name))
     schema = records_schema()
     files.put(SCHEMA_FILE, records_schema_bytes())
     records_sha256, records_size = files.entries[RECORDS_FILE]
@@ -128,7 +136,13 @@ def write_dataset(
         source=run.source_archive,
     )
     files.put(DATAPACKAGE_FILE, dumps_json(package))
-    card = render_card(counts, schema, tool=run.tool_version, source=run.source_archive)
+    card = render_card(
+        counts,
+        schema,
+        tool=run.tool_version,
+        source=run.source_archive,
+        evidence=evidence_files,
+    )
     files.put(CARD_FILE, card.encode("utf-8"))
     files.put(
         MANIFEST_FILE, dumps_json(_manifest(run, parameters, counts, files.entries))

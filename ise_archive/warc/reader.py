@@ -20,7 +20,12 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from ise_archive.warc.digest import same_digest
-from ise_archive.warc.writer import CDX_DIGEST_HEADER, ROLE_HEADER, SUFFIX
+from ise_archive.warc.writer import (
+    CDX_DIGEST_HEADER,
+    ROLE_HEADER,
+    SUFFIX,
+    VERIFIED_HEADER,
+)
 
 #: What can go wrong reading a damaged WARC file (bad gzip, CRC, header syntax).
 READ_ERRORS = (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error)
@@ -41,6 +46,8 @@ class StoredRecord:
     payload: bytes
     payload_digest: str
     cdx_digest: str
+    #: The crawl's digest check: True, False, or None (no CDX digest / not a capture).
+    verified: bool | None = None
 
     @property
     def timestamp(self) -> str:
@@ -132,6 +139,9 @@ def _stored(record: object, filename: str, offset: int) -> StoredRecord:
         payload=payload,
         payload_digest=rec_headers.get_header("WARC-Payload-Digest") or "",
         cdx_digest=rec_headers.get_header(CDX_DIGEST_HEADER) or "",
+        verified={"true": True, "false": False}.get(
+            rec_headers.get_header(VERIFIED_HEADER) or ""
+        ),
     )
 
 

@@ -16,14 +16,16 @@ import json
 import logging
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from wacz.main import main as wacz_main
 
-from ise_archive.dataset.paths import WACZ_FILE
+from ise_archive.dataset.paths import WACZ_FILE, WARC_DIR
 from ise_archive.errors import DatasetError
+from ise_archive.warc.reader import warc_files
 from ise_archive.warc.writer import warc_date
 
 logger = logging.getLogger(__name__)
@@ -55,14 +57,17 @@ def pages_jsonl(pages: Iterable[Page]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def create_wacz(warcs: list[Path], pages: Iterable[Page], target: Path) -> Path:
-    """Write ``target`` (a WACZ of ``warcs`` listing ``pages``), atomically."""
+def create_wacz(warcs: list[Path], pages: Iterable[Page] | str, target: Path) -> Path:
+    """Write ``target`` (a WACZ of ``warcs`` listing ``pages``), atomically.
+
+    ``pages`` may be given as the text of :func:`pages_jsonl` already."""
     if not warcs:
         raise DatasetError("no WARC files to package as WACZ")
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".wacz-") as work:
         pages_path = Path(work) / "pages.jsonl"
-        pages_path.write_text(pages_jsonl(pages), encoding="utf-8")
+        text = pages if isinstance(pages, str) else pages_jsonl(pages)
+        pages_path.write_text(text, encoding="utf-8")
         partial = Path(work) / WACZ_FILE
         args = ["create", "-o", str(partial), "-p", str(pages_path), "--copy-pages"]
         status = _quietly(args + [str(path) for path in warcs])
@@ -70,6 +75,33 @@ def create_wacz(warcs: list[Path], pages: Iterable[Page], target: Path) -> Path:
             raise DatasetError(f"wacz create failed (status {status}) for {target}")
         os.replace(partial, target)
     return target
+
+
+def package_evidence(output_dir: Path, pages: Iterable[Page]) -> list[str]:
+    """The WARC files under ``output_dir/warc`` and their WACZ, made or kept.
+
+    The WACZ is rebuilt only when its WARC files or page list changed (a WACZ
+    stamps its creation time, so an unchanged run keeps the same bytes). Returns
+    the paths (relative to ``output_dir``) to list in the manifest.
+    """
+    warcs = warc_files(output_dir / WARC_DIR)
+    if not warcs:
+        return []
+    text = pages_jsonl(pages)
+    target = output_dir / WACZ_FILE
+    if not _is_current(target, warcs, text):
+        create_wacz(warcs, text, target)
+    return [f"{WARC_DIR}/{path.name}" for path in warcs] + [WACZ_FILE]
+
+
+def _is_current(target: Path, warcs: list[Path], pages_text: str) -> bool:
+    try:
+        with zipfile.ZipFile(target) as package:
+            names = {n for n in package.namelist() if n.startswith("archive/")}
+            pages = package.read("pages/pages.jsonl").decode("utf-8")
+    except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError):
+        return False
+    return names == {f"archive/{p.name}" for p in warcs} and pages == pages_text
 
 
 def validate_wacz(path: Path) -> bool:

@@ -46,6 +46,10 @@ WARC_VERSION = "1.1"
 #: checked against.
 ROLE_HEADER = "ISE-Archive-Role"
 CDX_DIGEST_HEADER = "ISE-Archive-CDX-Digest"
+#: ``true`` when the payload matched the CDX digest as fetched (the raw transfer
+#: or the decoded entity), ``false`` when not, ``unknown`` without a digest: the
+#: verdict a rebuild reuses, since a gzip-coded original is stored decoded.
+VERIFIED_HEADER = "ISE-Archive-Digest-Match"
 #: ``capture``: an archived response; ``cdx``: a CDX answer; ``archive``: the
 #: archive's own answer (redirect to the nearest capture, "not archived" page).
 ROLES = ("capture", "cdx", "archive")
@@ -124,6 +128,7 @@ class WarcWriter:
         payload: bytes,
         source_uri: str,
         cdx_digest: str = "",
+        verified: bool | None = None,
     ) -> WarcLocation:
         """One archived capture, as its original server answered (see module doc)."""
         kept = original_headers(headers)
@@ -131,6 +136,9 @@ class WarcWriter:
         fields = {"WARC-Date": warc_date(timestamp), "WARC-Source-URI": source_uri}
         if cdx_digest:
             fields[CDX_DIGEST_HEADER] = cdx_digest
+        fields[VERIFIED_HEADER] = {True: "true", False: "false", None: "unknown"}[
+            verified
+        ]
         return self._write(original, "capture", status, kept, payload, fields)
 
     def write_answer(

@@ -11,6 +11,7 @@ import pytest
 import ise_archive.warc.digest
 import ise_archive.warc.headers
 import ise_archive.warc.reader
+import ise_archive.warc.replay
 import ise_archive.warc.wacz
 import ise_archive.warc.writer
 from ise_archive.warc.digest import payload_digest, same_digest
@@ -55,6 +56,7 @@ def test_digest_forms(expected: str, result: bool | None) -> None:
         ise_archive.warc.digest,
         ise_archive.warc.headers,
         ise_archive.warc.reader,
+        ise_archive.warc.replay,
         ise_archive.warc.wacz,
         ise_archive.warc.writer,
     ],

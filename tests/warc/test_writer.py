@@ -221,3 +221,20 @@ def _records(handle: io.BufferedReader):  # type: ignore[no-untyped-def]
             (http.statusline, http.headers) if http else None,
             payload,
         )
+
+
+def test_evidence_is_packaged_once_and_kept_while_unchanged(tmp_path: Path) -> None:
+    from ise_archive.warc.wacz import package_evidence
+
+    assert package_evidence(tmp_path, []) == []
+    location = write_one(tmp_path / "warc")
+    pages = [Page(url=ORIGINAL, timestamp="20110114071109", title="A post")]
+    listed = package_evidence(tmp_path, pages)
+    assert listed == [f"warc/{location.filename}", "ise-archive.wacz"]
+    before = (tmp_path / "ise-archive.wacz").read_bytes()
+    assert package_evidence(tmp_path, pages) == listed
+    assert (tmp_path / "ise-archive.wacz").read_bytes() == before
+    retitled = [Page(url=ORIGINAL, timestamp="20110114071109", title="Retitled")]
+    package_evidence(tmp_path, retitled)
+    assert (tmp_path / "ise-archive.wacz").read_bytes() != before
+    assert validate_wacz(tmp_path / "ise-archive.wacz") is True

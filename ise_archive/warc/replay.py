@@ -1,0 +1,104 @@
+"""Answering a crawl's requests from the stored WARC records, for ``rebuild``.
+
+A rebuild runs the same crawl again with the WARC files as its archive: every
+request the crawler makes (a CDX page, a capture in raw mode, a redirect the archive
+answered) is looked up by its URL among the stored records and answered with what
+was stored. A capture record holds what the *original* server sent, so the
+archive's replay of it is put back together here: ``Memento-Datetime`` from the
+capture date, ``Location`` as a raw replay URL of the same capture time.
+
+:func:`page_extraction_key` names one extraction (bytes, capture, headers, options),
+so extraction done ahead in other processes is only used by the crawler for
+exactly the input it would have read itself.
+
+This module does not run the crawler (see :mod:`ise_archive.warc.rebuild`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from ise_archive.archive.wayback import raw_capture_url
+from ise_archive.warc.reader import StoredRecord, iter_records
+from ise_archive.warc.writer import WarcLocation
+
+#: Headers the crawler leaves out of what it gives the extractor (the transfer's).
+TRANSFER_HEADERS = frozenset(
+    {"content-length", "content-encoding", "transfer-encoding"}
+)
+
+
+def answer_index(warc_dir: Path) -> dict[str, WarcLocation]:
+    """Request URL -> the stored record that answers it (a later run's wins).
+
+    A capture is found under the memento URL it was fetched from
+    (``WARC-Source-URI``), an archive answer under the URL asked.
+    """
+    index: dict[str, WarcLocation] = {}
+    for record in iter_records(warc_dir):
+        url = record.source_uri if record.role == "capture" else record.target_uri
+        if url:
+            index[url] = WarcLocation(record.filename, record.offset)
+    return index
+
+
+def replayed_headers(record: StoredRecord, request_url: str) -> list[tuple[str, str]]:
+    """The headers the archive answered ``request_url`` with, as stored or rebuilt.
+
+    >>> from ise_archive.warc.reader import _record
+    >>> replayed_headers(_record(date="2011-01-14T07:11:09Z",
+    ...     target_uri="http://www.ise.gov/node/1",
+    ...     headers=(("Location", "/blog/a"),)), "http://a/web/20110114071109id_/x")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('Location', 'http://a/web/20110114071109id_/http://www.ise.gov/blog/a'),
+     ('Memento-Datetime', 'Fri, 14 Jan 2011 07:11:09 GMT')]
+    """
+    if record.role != "capture":
+        return list(record.headers)
+    base = request_url.split("/web/", 1)[0]
+    headers = []
+    for name, value in record.headers:
+        if name.lower() == "location":
+            target = urljoin(record.target_uri, value)
+            value = raw_capture_url(base, record.timestamp, target)
+        headers.append((name, value))
+    headers.append(("Memento-Datetime", formatdate(_epoch(record.date), usegmt=True)))
+    return headers
+
+
+def page_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
+    """What the crawler gives the extractor: lower-case names, no transfer headers,
+    repeated names joined as Scrapy joins them."""
+    merged: dict[str, str] = {}
+    for name, value in headers:
+        key = name.lower()
+        if key in TRANSFER_HEADERS:
+            continue
+        merged[key] = f"{merged[key]},{value}" if key in merged else value
+    return merged
+
+
+def page_extraction_key(
+    body: bytes,
+    *,
+    original: str,
+    timestamp: str,
+    headers: Mapping[str, str],
+    options: Any,
+) -> str:
+    """A name for one extraction's whole input: same key, same result."""
+    digest = hashlib.sha256(body)
+    for part in (original, timestamp, repr(sorted(headers.items())), repr(options)):
+        digest.update(b"\0" + part.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _epoch(warc_date: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(warc_date.replace("Z", "+00:00")).timestamp()
