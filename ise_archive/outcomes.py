@@ -81,3 +81,45 @@ def outcome_class(outcome: str | None) -> str:
     if outcome is None or outcome == "fetching":
         return "pending"
     return outcome.split(":", 1)[0]
+
+
+#: What each outcome in a record's ``captures[].outcome`` means, for the dataset card
+#: and docs: ``(outcome or prefix, meaning)``, in the order a reader meets them.
+OUTCOME_MEANINGS: tuple[tuple[str, str], ...] = (
+    ("record", "fetched and read as this post; its content is one of `versions`"),
+    (
+        "duplicate",
+        "same bytes (CDX digest) as a capture already used: not fetched again",
+    ),
+    (
+        "skip:superseded",
+        "a different, older content of a post whose newer complete capture was "
+        "used: not fetched (`-a versions=all` fetches every distinct content)",
+    ),
+    (
+        "skip:redirect-variant",
+        "the archive recorded a redirect (http/https, `www.`, `/node/<nid>`) to a "
+        "page of the post that was captured itself: nothing to fetch",
+    ),
+    ("skip:revisit", "a revisit record pointing at content not otherwise listed"),
+    (
+        "skip:same-digest-as:<capture>",
+        "same bytes as a capture that failed or was not a post: not fetched again",
+    ),
+    (
+        "skip:attempts-exhausted",
+        "not tried: the post's best captures were tried (ISE_ARCHIVE_MAX_ATTEMPTS) "
+        "without a complete page",
+    ),
+    (
+        "skip:not-a-post:<kind>",
+        "read fine but not a post (listing, tag page, feed, soft 404, ...)",
+    ),
+    ("skip:error-status:<code>", "the archive captured an HTTP error page"),
+    ("skip:out-of-range, skip:out-of-prefix", "outside `-a from/to` or `-a prefix`"),
+    (
+        "failed:<reason>",
+        "could not be had (`failed:http-503`, `failed:truncated-capture`, ...); "
+        "transient failures are retried by the next run",
+    ),
+)

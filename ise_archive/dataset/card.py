@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from ise_archive.dataset.paths import RECORDS_FILE, SCHEMA_FILE
+from ise_archive.outcomes import OUTCOME_MEANINGS
 
 PACKAGE_NAME = "ise-gov-blog"
 PRETTY_NAME = "ISE Blog (ise.gov, 2005-2017) rescued from the Wayback Machine"
@@ -33,6 +35,29 @@ _TABLE_TYPES = {
     "capture": "object",
 }
 _SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"))
+_INTERNET_ARCHIVE_HOSTS = ("archive.org", "web.archive.org", "wayback.archive.org")
+_LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "0.0.0.0")
+
+
+def archive_title(base_url: str) -> str:
+    """What the archive at ``base_url`` is, as a source title a reader can trust.
+
+    >>> archive_title("https://web.archive.org")
+    'Wayback Machine (Internet Archive)'
+    >>> archive_title("http://127.0.0.1:8765")
+    'Wayback-compatible archive on the crawling machine (127.0.0.1:8765), not the \
+Internet Archive'
+    """
+    parts = urlsplit(base_url)
+    host = (parts.hostname or "").lower()
+    if host in _INTERNET_ARCHIVE_HOSTS:
+        return "Wayback Machine (Internet Archive)"
+    if host in _LOCAL_HOSTS or host.startswith("127."):
+        return (
+            f"Wayback-compatible archive on the crawling machine ({parts.netloc}), "
+            "not the Internet Archive"
+        )
+    return f"Wayback-compatible archive at {parts.netloc or base_url}"
 
 
 def size_category(posts: int) -> str:
@@ -44,7 +69,12 @@ def size_category(posts: int) -> str:
 
 
 def render_datapackage(
-    schema: Mapping[str, Any], *, records_sha256: str, records_size: int, source: str
+    schema: Mapping[str, Any],
+    *,
+    records_sha256: str,
+    records_size: int,
+    source: str,
+    archives: Sequence[Mapping[str, str]] = (),
 ) -> dict[str, Any]:
     """The Frictionless descriptor: records.jsonl as a table, plus the JSON Schema."""
     properties = schema["properties"]
@@ -83,7 +113,10 @@ def render_datapackage(
                 "title": "Information Sharing Environment blog",
                 "path": "http://www.ise.gov/blog",
             },
-            {"title": "Wayback Machine (Internet Archive)", "path": source},
+            *(
+                {"title": a["title"], "path": a["url"]}
+                for a in archives or [{"title": archive_title(source), "url": source}]
+            ),
         ],
         "keywords": ["ise.gov", "information sharing", "web archive", "blog"],
         "resources": [
@@ -107,10 +140,16 @@ def render_card(
     tool: str,
     source: str,
     evidence: Sequence[str] = (),
+    crawl: Mapping[str, Any] | None = None,
+    archives: Sequence[Mapping[str, str]] = (),
 ) -> str:
     """The dataset card (``README.md``) for a dataset with these ``counts``.
 
-    ``evidence`` lists the WARC and WACZ files kept with it (none: no section)."""
+    ``evidence`` lists the WARC and WACZ files kept with it (none: no section);
+    ``crawl`` is the manifest's ``crawl`` block (run id, UTC start, complete).
+    """
+    crawl = crawl or {}
+    archives = archives or [{"title": archive_title(source), "url": source}]
     posts = int(counts["posts"])
     by_year = "\n".join(
         f"| {year} | {n} |" for year, n in sorted(counts["posts_by_year"].items())
@@ -131,6 +170,11 @@ def render_card(
         fields=fields,
         tool=tool,
         source=source,
+        this_copy=_this_copy(tool, crawl, archives),
+        archive_titles=", ".join(f"{a['title']} (`{a['url']}`)" for a in archives),
+        outcomes="\n".join(
+            f"| `{name}` | {_one_line(meaning)} |" for name, meaning in OUTCOME_MEANINGS
+        ),
         records=RECORDS_FILE,
         schema_file=SCHEMA_FILE,
         evidence=_evidence_section(evidence),
@@ -179,6 +223,28 @@ Check and rebuild with the `ise-archive` command:
 """
 
 
+def _this_copy(
+    tool: str, crawl: Mapping[str, Any], archives: Sequence[Mapping[str, str]]
+) -> str:
+    """The card's "This copy" list: when, with what, from where, and if complete."""
+    if crawl.get("complete", True):
+        state = "**complete**: the run that wrote it processed every capture it listed"
+    else:
+        reason = crawl.get("incomplete_reason") or "reason not recorded"
+        state = (
+            f"**incomplete**: the run that wrote it did not finish ({reason}); posts "
+            "may be missing. Running the crawl again completes it"
+        )
+    lines = [
+        f"- crawled: {crawl.get('started') or 'time not recorded'} (UTC, start of "
+        f"run `{crawl.get('run_id') or '-'}`)",
+        f"- tool: ise-archive {tool}",
+        "- archives: " + "; ".join(f"{a['title']}, `{a['url']}`" for a in archives),
+        f"- {state}",
+    ]
+    return "\n".join(lines)
+
+
 def dumps_json(data: Any) -> bytes:
     """Deterministic pretty JSON: sorted keys, UTF-8 kept, no NaN, final newline."""
     text = json.dumps(
@@ -220,6 +286,10 @@ Program Manager for the ISE), published 2005-2017 and offline since, rebuilt fro
 Wayback Machine: one record per post with its text as Markdown, its metadata and the
 provenance of every archived copy.
 
+## This copy
+
+{this_copy}
+
 ## Counts
 
 - posts: {posts} (undated: {undated})
@@ -241,8 +311,9 @@ provenance of every archived copy.
 - `{schema_file}`: JSON Schema (draft 2020-12) that every record validates against.
 - `datapackage.json`: Frictionless Data Package (`frictionless validate
   datapackage.json`).
-- `manifest.json`: tool version, run parameters, counts, and the SHA-256 and size of
-  every other file (`ise-archive validate .` checks them).
+- `manifest.json`: tool version, the crawl (run id, UTC time, `complete`), the
+  archives, run parameters, counts, and the SHA-256 and size of every other file
+  (`ise-archive validate .` checks them).
 
 {evidence}## Fields
 
@@ -252,7 +323,7 @@ provenance of every archived copy.
 
 ## Provenance
 
-Source: the Wayback Machine (`{source}`), which holds the only surviving copies of
+Source: {archive_titles}; the Wayback Machine holds the only surviving copies of
 www.ise.gov. Every capture of a blog post URL (all host and scheme spellings,
 `/node/<nid>` shortlinks, `/print/` copies) was fetched raw (`id_` mode, without the
 archive's toolbar or link rewriting). Captures of one post are merged into one record:
@@ -261,6 +332,14 @@ capture loses to a complete one; a print page is used only when no full page
 survives), and `capture` says which one. `captures` lists every capture seen and what
 came of it; `versions` lists each distinct body text (SHA-256 and word count) with
 the first and last capture that showed it.
+
+### Capture outcomes
+
+Each entry of `captures` has an `outcome`, what became of that capture:
+
+| outcome | meaning |
+|---|---|
+{outcomes}
 
 ## How it was made
 

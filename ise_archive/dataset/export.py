@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ise_archive.dataset.paths import RECORDS_FILE
-from ise_archive.dataset.validation import records_schema
+from ise_archive.dataset.validation import decode_record_line, records_schema
 from ise_archive.dataset.writer import atomic_temp_file
 from ise_archive.errors import DatasetError
 
@@ -50,7 +50,15 @@ def export_parquet(output_dir: Path, target: Path | None = None) -> Path:
         writer = pq.ParquetWriter(handle, schema, compression="zstd")
         try:
             for batch in _batches(source):
-                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                try:
+                    table = pa.Table.from_pylist(batch, schema=schema)
+                except (pa.ArrowException, TypeError, ValueError) as exc:
+                    raise DatasetError(
+                        f"{source}: records {rows + 1}-{rows + len(batch)} do not "
+                        f"fit the record schema ({exc}): check it with "
+                        "ise-archive validate"
+                    ) from exc
+                writer.write_table(table)
                 rows += len(batch)
         finally:
             writer.close()
@@ -88,12 +96,20 @@ def _arrow_type(pa: Any, spec: Mapping[str, Any], defs: Mapping[str, Any]) -> An
 
 def _batches(source: Path) -> Iterator[list[dict[str, Any]]]:
     batch: list[dict[str, Any]] = []
-    with source.open(encoding="utf-8", newline="\n") as handle:
-        for number, line in enumerate(handle, start=1):
+    with source.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
             try:
-                batch.append(json.loads(line))
+                batch.append(json.loads(decode_record_line(raw)))
+            except UnicodeDecodeError as exc:
+                raise DatasetError(
+                    f"{source}:{number} is not UTF-8 ({exc.reason}): "
+                    "check it with ise-archive validate"
+                ) from exc
             except json.JSONDecodeError as exc:
-                raise DatasetError(f"{source}:{number} is not JSON: {exc}") from exc
+                raise DatasetError(
+                    f"{source}:{number} is not JSON ({exc}): "
+                    "check it with ise-archive validate"
+                ) from exc
             if len(batch) == BATCH_SIZE:
                 yield batch
                 batch = []

@@ -157,6 +157,31 @@ def validate_dataset(output_dir: Path) -> list[Problem]:
     return problems
 
 
+@dataclass(frozen=True)
+class Completeness:
+    """Whether the run that wrote a dataset finished (the manifest's ``crawl``)."""
+
+    complete: bool
+    reason: str = ""
+    run_id: str | None = None
+    started: str | None = None
+
+
+def dataset_completeness(output_dir: Path) -> Completeness | None:
+    """What the manifest says about its run; None when it does not say (or no
+    readable manifest: :func:`validate_dataset` reports that)."""
+    manifest = _load_json(output_dir / MANIFEST_FILE)
+    crawl = manifest.get("crawl") if isinstance(manifest, dict) else None
+    if not isinstance(crawl, dict) or not isinstance(crawl.get("complete"), bool):
+        return None
+    return Completeness(
+        complete=crawl["complete"],
+        reason=str(crawl.get("incomplete_reason") or ""),
+        run_id=crawl.get("run_id"),
+        started=crawl.get("started"),
+    )
+
+
 def manifest_problems(output_dir: Path) -> Iterator[Problem]:
     """Every file of the manifest that is missing or whose bytes changed."""
     manifest = _load_json(output_dir / MANIFEST_FILE)
@@ -198,11 +223,14 @@ def _records_problems(output_dir: Path, expected_md: set[str]) -> list[Problem]:
     problems: list[Problem] = []
     validator = record_validator()
     urls: set[str] = set()
-    with path.open(encoding="utf-8", newline="\n") as handle:
-        for number, line in enumerate(handle, start=1):
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
             where = f"{RECORDS_FILE}:{number}"
             try:
-                data = json.loads(line)
+                data = json.loads(decode_record_line(raw))
+            except UnicodeDecodeError as exc:
+                problems.append(Problem(where, f"is not UTF-8: {exc.reason}"))
+                continue
             except json.JSONDecodeError as exc:
                 problems.append(Problem(where, f"is not JSON: {exc}"))
                 continue
@@ -219,6 +247,15 @@ def _records_problems(output_dir: Path, expected_md: set[str]) -> list[Problem]:
             post = Post(url=url, title="", published=_published(data.get("published")))
             post_markdown_path(post, expected_md)
     return problems
+
+
+def decode_record_line(raw: bytes) -> str:
+    """One line of records.jsonl as text; :class:`UnicodeDecodeError` if not UTF-8.
+
+    Lines are read as bytes and decoded one by one, so a file with a Latin-1 or
+    binary line is reported line by line instead of stopping the whole check.
+    """
+    return raw.decode("utf-8")
 
 
 def _published(value: object) -> date | None:

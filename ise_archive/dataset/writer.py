@@ -8,8 +8,9 @@ Guarantees, because the dataset is rewritten every night and read by strangers:
   an error in the middle of the stream leaves the previous dataset untouched.
 * **Quiet re-runs.** A file whose bytes would not change is not rewritten (its mtime
   stays), so an unchanged archive gives an unchanged dataset.
-* **Determinism.** Output depends only on the records and :class:`RunInfo`: no clock,
-  sorted keys where order carries no meaning, ``\\n`` line ends, UTF-8.
+* **Determinism.** Output depends only on the records and :class:`RunInfo`: no clock
+  (the run's time is kept from the previous write when nothing else changed), sorted
+  keys where order carries no meaning, ``\\n`` line ends, UTF-8.
 * **Containment.** Every path is checked with
   :func:`ise_archive.dataset.paths.safe_join`.
 
@@ -27,12 +28,21 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from ise_archive.dataset.card import dumps_json, render_card, render_datapackage
 from ise_archive.dataset.checksums import file_sha256
+from ise_archive.dataset.manifest import (
+    RunInfo,
+    archives_used,
+    crawl_block,
+    crawl_of_content,
+    file_list,
+    plain_parameters,
+    render_manifest,
+)
 from ise_archive.dataset.paths import (
     CARD_FILE,
     DATAPACKAGE_FILE,
@@ -55,7 +65,6 @@ from ise_archive.records import Post, dumps_data
 
 logger = logging.getLogger(__name__)
 
-MANIFEST_FORMAT = 1
 
 #: ``on_invalid(post, error)``: a record that does not match the schema, left out.
 InvalidRecordHandler = Callable[[Post, DatasetError], None]
@@ -66,19 +75,6 @@ WrittenRecordHandler = Callable[[Post, str], None]
 EvidenceHook = Callable[[], Iterable[str]]
 #: Suffix of our temporary files; leftovers of a killed run are removed on start.
 TEMP_SUFFIX = ".ise-tmp"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RunInfo:
-    """What the manifest says about the run that made the dataset.
-
-    No wall-clock times here: they would make every run's manifest differ. Run times
-    live in ``runs/<timestamp>.json``, written by the crawler.
-    """
-
-    tool_version: str
-    source_archive: str
-    parameters: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,7 +109,8 @@ def write_dataset(
     serialising it again. ``evidence`` adds the WARC and WACZ files (see
     :data:`EvidenceHook`) to the manifest and the card.
     """
-    parameters = _plain(run.parameters)  # refuse bad parameters before writing
+    # refuse bad parameters before writing anything
+    parameters = plain_parameters(run.parameters)
     output_dir.mkdir(parents=True, exist_ok=True)
     files = _FileSet(output_dir.resolve())
     files.remove_stale_temps()
@@ -129,24 +126,29 @@ def write_dataset(
     schema = records_schema()
     files.put(SCHEMA_FILE, records_schema_bytes())
     records_sha256, records_size = files.entries[RECORDS_FILE]
+    archives = archives_used(run)
     package = render_datapackage(
         schema,
         records_sha256=records_sha256,
         records_size=records_size,
         source=run.source_archive,
+        archives=archives,
     )
     files.put(DATAPACKAGE_FILE, dumps_json(package))
+    manifest = render_manifest(run, parameters, counts, files.entries)
+    manifest["crawl"] = crawl_of_content(files.root, manifest, crawl_block(run))
     card = render_card(
         counts,
         schema,
         tool=run.tool_version,
         source=run.source_archive,
         evidence=evidence_files,
+        crawl=manifest["crawl"],
+        archives=archives,
     )
     files.put(CARD_FILE, card.encode("utf-8"))
-    files.put(
-        MANIFEST_FILE, dumps_json(_manifest(run, parameters, counts, files.entries))
-    )
+    manifest["files"] = file_list(files.entries)
+    files.put(MANIFEST_FILE, dumps_json(manifest))
     files.sync_directories()
     summary = DatasetSummary(
         posts=counts["posts"],
@@ -242,40 +244,6 @@ def _remove_vanished_markdown(root: Path, keep: set[str]) -> int:
         if directory != posts_dir and not any(directory.iterdir()):
             directory.rmdir()
     return removed
-
-
-def _manifest(
-    run: RunInfo,
-    parameters: Any,
-    counts: Mapping[str, Any],
-    entries: Mapping[str, tuple[str, int]],
-) -> dict[str, Any]:
-    return {
-        "manifest_format": MANIFEST_FORMAT,
-        "tool": {"name": "ise-archive", "version": run.tool_version},
-        "source_archive": run.source_archive,
-        "parameters": parameters,
-        "counts": dict(counts),
-        "files": [
-            {"path": path, "sha256": sha256, "size": size}
-            for path, (sha256, size) in sorted(entries.items())
-        ],
-    }
-
-
-def _plain(value: Any) -> Any:
-    """Run parameters as JSON data; paths become strings, sets sorted lists."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return sorted(_plain(v) for v in value)
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    raise DatasetError(f"run parameter {value!r} cannot be written as JSON")
 
 
 class _FileSet:

@@ -71,3 +71,21 @@ def test_missing_pyarrow_says_which_extra(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(builtins, "__import__", no_pyarrow)
     with pytest.raises(DatasetError, match=r"ise-archive\[parquet\]"):
         export_parquet(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"title": "Caf\u00e9"}\n'.encode("latin-1"), "records.jsonl:1 is not UTF-8"),
+        (bytes(range(128, 256)) + b"\n", "records.jsonl:1 is not UTF-8"),
+        (b'{"url": "u", "nid": "not a number"}\n', "do not fit the record schema"),
+    ],
+    ids=["latin-1", "binary", "wrong-type"],
+)
+def test_unreadable_records_are_a_dataset_error(
+    tmp_path: Path, line: bytes, message: str
+) -> None:
+    (tmp_path / "records.jsonl").write_bytes(line)
+    with pytest.raises(DatasetError, match=message):
+        export_parquet(tmp_path)
+    assert not (tmp_path / "records.parquet").exists()

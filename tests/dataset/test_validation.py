@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from ise_archive.dataset.validation import (
+    Completeness,
     Problem,
+    dataset_completeness,
     describe_error,
     inline_local_refs,
     record_validator,
@@ -266,3 +269,25 @@ def test_not_a_directory(tmp_path: Path) -> None:
 
 def test_problem_reads_as_one_line() -> None:
     assert str(Problem("records.jsonl:3", "bad")) == "records.jsonl:3: bad"
+
+
+def test_latin1_and_binary_lines_are_problems_not_crashes(dataset: Path) -> None:
+    records = dataset / "records.jsonl"
+    with records.open("ab") as handle:
+        handle.write('{"title": "Caf\u00e9"}\n'.encode("latin-1"))
+        handle.write(bytes(range(128, 256)) + b"\n")
+    problems = validate_dataset(dataset)
+    assert [p for p in problems if p.path.startswith("records.jsonl:")] == [
+        Problem("records.jsonl:9", "is not UTF-8: invalid continuation byte"),
+        Problem("records.jsonl:10", "is not UTF-8: invalid start byte"),
+    ]
+
+
+def test_completeness_is_read_from_the_manifest(tmp_path: Path) -> None:
+    run = replace(RUN, run_id="r1", complete=False, incomplete_reason="blocked")
+    write_dataset(tmp_path, sample_posts(), run=run)
+    assert dataset_completeness(tmp_path) == Completeness(
+        complete=False, reason="blocked", run_id="r1", started=None
+    )
+    (tmp_path / "manifest.json").write_text('{"files": []}', encoding="utf-8")
+    assert dataset_completeness(tmp_path) is None

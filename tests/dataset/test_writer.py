@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import frictionless
@@ -316,9 +316,16 @@ def test_manifest_lists_every_file_with_checksum(tmp_path: Path) -> None:
         if name != "manifest.json" and not name.startswith("runs/")
     ]
     assert {k: v for k, v in manifest.items() if k != "files"} == {
-        "manifest_format": 1,
+        "manifest_format": 2,
         "tool": {"name": "ise-archive", "version": "0.1.0"},
         "source_archive": WAYBACK,
+        "archives": [{"title": "Wayback Machine (Internet Archive)", "url": WAYBACK}],
+        "crawl": {
+            "run_id": None,
+            "started": None,
+            "complete": True,
+            "incomplete_reason": None,
+        },
         "parameters": {"cdx_limit": 5000, "output_dir": "output"},
         "counts": {
             "posts": 8,
@@ -485,3 +492,90 @@ def test_unserializable_parameter_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match="run parameter"):
         write_dataset(tmp_path / "out", [seed_post()], run=run)
     assert list(tmp_path.iterdir()) == []
+
+
+def _crawl_run(run_id: str, **changes: object) -> RunInfo:
+    fields: dict[str, object] = {
+        "tool_version": "0.1.0",
+        "source_archive": "http://127.0.0.1:8765",
+        "run_id": run_id,
+        "started": datetime(2026, 12, 3, 13, 1, 48, tzinfo=UTC),
+    }
+    return RunInfo(**{**fields, **changes})  # type: ignore[arg-type]
+
+
+def test_manifest_and_card_say_when_from_where_and_if_finished(
+    tmp_path: Path,
+) -> None:
+    run = _crawl_run(
+        "20261203T130148Z",
+        complete=False,
+        incomplete_reason="interrupted with 67 captures pending",
+    )
+    write_dataset(tmp_path, sample_posts(), run=run)
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    card = (tmp_path / "README.md").read_text(encoding="utf-8")
+    package = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+    local = (
+        "Wayback-compatible archive on the crawling machine (127.0.0.1:8765), "
+        "not the Internet Archive"
+    )
+    assert manifest["crawl"] == {
+        "run_id": "20261203T130148Z",
+        "started": "2026-12-03T13:01:48Z",
+        "complete": False,
+        "incomplete_reason": "interrupted with 67 captures pending",
+    }
+    assert manifest["archives"] == [{"title": local, "url": "http://127.0.0.1:8765"}]
+    assert package["sources"][1] == {"title": local, "path": "http://127.0.0.1:8765"}
+    assert "Wayback Machine (Internet Archive)" not in json.dumps(package)
+    assert (
+        "- crawled: 2026-12-03T13:01:48Z (UTC, start of run `20261203T130148Z`)" in card
+    )
+    assert "- tool: ise-archive 0.1.0" in card
+    assert "**incomplete**: the run that wrote it did not finish (interrupted" in card
+
+
+def test_card_explains_every_capture_outcome(tmp_path: Path) -> None:
+    write_dataset(tmp_path, sample_posts(), run=RUN)
+    card = (tmp_path / "README.md").read_text(encoding="utf-8")
+    for outcome in ("record", "duplicate", "skip:superseded", "skip:redirect-variant"):
+        assert f"| `{outcome}` | " in card
+
+
+def test_quiet_rerun_keeps_the_first_runs_time_and_every_byte(tmp_path: Path) -> None:
+    write_dataset(tmp_path, sample_posts(), run=_crawl_run("20261201T000000Z"))
+    before = dataset_files(tmp_path)
+    later = _crawl_run("20261202T000000Z", started=datetime(2026, 12, 2, tzinfo=UTC))
+    summary = write_dataset(tmp_path, sample_posts(), run=later)
+    assert dataset_files(tmp_path) == before
+    assert summary.files_written == 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"complete": False, "incomplete_reason": "blocked"}, {"tool_version": "0.2.0"}],
+)
+def test_rerun_with_another_outcome_names_the_new_run(
+    tmp_path: Path, change: dict[str, object]
+) -> None:
+    write_dataset(tmp_path, sample_posts(), run=_crawl_run("20261201T000000Z"))
+    later = _crawl_run(
+        "20261202T000000Z", started=datetime(2026, 12, 2, tzinfo=UTC), **change
+    )
+    write_dataset(tmp_path, sample_posts(), run=later)
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert (manifest["crawl"]["run_id"], manifest["crawl"]["started"]) == (
+        "20261202T000000Z",
+        "2026-12-02T00:00:00Z",
+    )
+    assert "2026-12-02T00:00:00Z" in (tmp_path / "README.md").read_text("utf-8")
+
+
+def test_changed_post_names_the_new_run(tmp_path: Path) -> None:
+    posts = sample_posts()
+    write_dataset(tmp_path, posts, run=_crawl_run("20261201T000000Z"))
+    later = _crawl_run("20261202T000000Z", started=datetime(2026, 12, 2, tzinfo=UTC))
+    write_dataset(tmp_path, posts[1:], run=later)
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["crawl"]["run_id"] == "20261202T000000Z"
