@@ -51,7 +51,14 @@ def main(argv: list[str] | None = None) -> int:
     server = WaybackServer(
         archive, faults, host=args.host, port=args.port, redirect_style=args.redirects
     )
-    server.start()
+    try:
+        server.start()
+    except OSError as exc:  # port taken, address not ours: the user can fix it
+        parser.exit(
+            3,
+            f"{parser.prog}: cannot listen on {args.host}:{args.port}: "
+            f"{exc.strerror or exc}; pick another --port (0 = any free port)\n",
+        )
     print(
         f"Wayback imitation: {len(archive)} captures at {server.base_url}", flush=True
     )

@@ -496,3 +496,20 @@ def test_directory_archive_reads_payloads_lazily(tmp_path):
     archive = Archive.from_directory(tmp_path)
     (tmp_path / "captures" / f"{ROWS[0]['cid']}.bin").write_bytes(b"late")
     assert archive.payload(archive.rows()[0]) == b"late"
+
+
+def test_command_line_on_a_taken_port_says_so_in_one_line(wayback_server):
+    taken = urlsplit(wayback_server.base_url).port
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.wayback", "--port", str(taken)],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (3, "")
+    assert result.stderr == (
+        f"python -m tests.wayback: cannot listen on 127.0.0.1:{taken}: Address "
+        "already in use; pick another --port (0 = any free port)\n"
+    )
