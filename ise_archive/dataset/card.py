@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from ise_archive.archive.archives import parse_archive
 from ise_archive.dataset.paths import RECORDS_FILE, SCHEMA_FILE
 from ise_archive.outcomes import OUTCOME_MEANINGS
 
@@ -37,6 +38,7 @@ _TABLE_TYPES = {
 _SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"))
 _INTERNET_ARCHIVE_HOSTS = ("archive.org", "web.archive.org", "wayback.archive.org")
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "0.0.0.0")
+_KIND_TITLES = {"wayback": "Wayback-compatible archive", "pywb": "pywb collection"}
 
 
 def archive_title(base_url: str) -> str:
@@ -44,20 +46,28 @@ def archive_title(base_url: str) -> str:
 
     >>> archive_title("https://web.archive.org")
     'Wayback Machine (Internet Archive)'
+    >>> archive_title("https://webarchive.library.unt.edu/eot2016")
+    'pywb collection eot2016 at webarchive.library.unt.edu'
     >>> archive_title("http://127.0.0.1:8765")
     'Wayback-compatible archive on the crawling machine (127.0.0.1:8765), not the \
 Internet Archive'
     """
-    parts = urlsplit(base_url)
+    try:
+        archive = parse_archive(base_url)
+    except ValueError:
+        return f"archive at {base_url}"
+    parts = urlsplit(archive.root)
     host = (parts.hostname or "").lower()
-    if host in _INTERNET_ARCHIVE_HOSTS:
-        return "Wayback Machine (Internet Archive)"
     if host in _LOCAL_HOSTS or host.startswith("127."):
         return (
-            f"Wayback-compatible archive on the crawling machine ({parts.netloc}), "
+            f"{_KIND_TITLES[archive.kind]} on the crawling machine ({parts.netloc}), "
             "not the Internet Archive"
         )
-    return f"Wayback-compatible archive at {parts.netloc or base_url}"
+    if archive.kind == "pywb":
+        return f"pywb collection {archive.name} at {parts.netloc}"
+    if host in _INTERNET_ARCHIVE_HOSTS:
+        return "Wayback Machine (Internet Archive)"
+    return f"Wayback-compatible archive at {parts.netloc}"
 
 
 def size_category(posts: int) -> str:
