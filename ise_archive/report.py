@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -61,6 +62,8 @@ _CDX_FAILED_PREFIX = "ise_archive/cdx/failed/"
 _SPIDER_ERRORS = "spider_exceptions/count"
 _STATUS_PREFIX = "downloader/response_status_count/"
 _POOL_PREFIX = "ise_archive/pool/"
+# 20261203T130148.749Z (ise_archive.runs.new_run_id), or any plain file stem
+_SAFE_RUN_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,99}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -274,8 +277,17 @@ def check_accounting(report: RunReport) -> list[str]:
     return problems
 
 
-def summary_paragraph(report: RunReport) -> str:
-    """The one paragraph a run ends with, for people reading cron mail."""
+def summary_paragraph(
+    report: RunReport,
+    *,
+    dataset_dir: Path | None = None,
+    report_path: Path | None = None,
+) -> str:
+    """The one paragraph a run ends with, for people reading cron mail.
+
+    With ``dataset_dir`` and ``report_path`` it ends by naming both, so the reader
+    knows where to look.
+    """
     acc = report.accounting
     parts = [
         f"Run {report.run_id} finished {report.status} (exit {report.exit_code}) "
@@ -296,11 +308,19 @@ def summary_paragraph(report: RunReport) -> str:
         parts.append(f"Responses by status: {_reasons(report.requests_by_status)}.")
     if report.reasons:
         parts.append("Why: " + "; ".join(report.reasons) + ".")
+    if dataset_dir is not None:
+        parts.append(f"Dataset: {dataset_dir}.")
+    if report_path is not None:
+        parts.append(f"Report: {report_path}.")
     return " ".join(parts)
 
 
 def report_file_name(report: RunReport) -> str:
-    """``<YYYYmmddTHHMMSSZ>.json`` from the run's UTC start time."""
+    """``<run id>.json`` (:func:`ise_archive.runs.new_run_id`), so the id the summary
+    shows is the file to read; ``<YYYYmmddTHHMMSSZ>.json`` (UTC start) for an id that
+    is not a plain file name."""
+    if _SAFE_RUN_ID.fullmatch(report.run_id):
+        return f"{report.run_id}.json"
     started = datetime.fromisoformat(report.started.replace("Z", "+00:00"))
     return started.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") + ".json"
 

@@ -251,7 +251,8 @@ def test_write_report_is_named_by_utc_start_and_atomic(tmp_path: Path):
     assert json.loads(path.read_text(encoding="utf-8")) == report.to_json()
     # the same run rewrites its report; another run in the same second does not
     assert write_report(tmp_path / "runs", report) == path
-    other = dataclasses.replace(report, run_id="other")
+    # a run id that is no file name falls back to the start time, kept apart
+    other = dataclasses.replace(report, run_id="other run")
     assert write_report(tmp_path / "runs", other).name == "20240301T020000Z-2.json"
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [
         "20240301T020000Z-2.json",
