@@ -84,6 +84,12 @@ def run_demo(out: Path | None, *, debug: bool = False) -> int:
             f"  records: {out / RECORDS_FILE}\n"
             f"  check it: ise-archive validate {out}"
         )
+    else:
+        print(
+            f"ise-archive demo: the crawl exited {code} (see `ise-archive --help`); "
+            f"what it wrote is in {out}",
+            file=sys.stderr,
+        )
     return code
 
 
