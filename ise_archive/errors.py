@@ -4,6 +4,7 @@ Every error the library raises on purpose derives from :class:`IseArchiveError`,
 caller can catch the library's complaints without catching its bugs::
 
     IseArchiveError
+    ├── ConfigError              a setting or argument is invalid: the run cannot start
     ├── ExtractionError          a page could not be turned into a result
     │   ├── NotHTML              the bytes are not an HTML document (binary, empty, XML)
     │   ├── PageTooLarge         over the configured size limit; never parsed
@@ -28,16 +29,39 @@ class IseArchiveError(Exception):
     """Base class of every error ise-archive raises on purpose."""
 
 
+class ConfigError(IseArchiveError):
+    """A setting, spider argument or option has a value the run cannot use.
+
+    Raised before the first request, so a misconfigured run stops with a message
+    naming the setting (exit 3) instead of running without the component it
+    breaks. ``problems`` holds one line per bad value.
+    """
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(self.problems))
+
+
 class ExtractionError(IseArchiveError):
-    """A page could not be turned into a post or a skip."""
+    """A page could not be turned into a post or a skip.
+
+    ``reason`` is the capture's outcome when this error ends it (``failed:<reason>``,
+    see :mod:`ise_archive.outcomes`); each subclass names its own.
+    """
+
+    reason = "extraction"
 
 
 class NotHTML(ExtractionError):
     """The bytes are not an HTML document (binary garbage, empty body, a feed...)."""
 
+    reason = "not-html"
+
 
 class PageTooLarge(ExtractionError):
     """The page is over the size limit; it is refused before parsing."""
+
+    reason = "page-too-large"
 
 
 class TruncatedCapture(ExtractionError):
@@ -46,6 +70,8 @@ class TruncatedCapture(ExtractionError):
     Raised for transfers cut short (``Content-Length`` larger than the body) and for
     documents that stop mid-markup (no closing ``</html>`` and the body container open).
     """
+
+    reason = "truncated-capture"
 
 
 class ArchiveError(IseArchiveError):

@@ -48,7 +48,26 @@ RETRYABLE_FAILURES = frozenset(
 # failed:http-503  failed:archive-error:http-429
 _RETRYABLE_HTTP = re.compile(r"^(?:archive-error:)?http-(?:408|425|429|5\d\d)$")
 # record  duplicate  fetching  skip:not-a-post:listing  failed:http-503
+# "ResponseNeverReceived" -> "Response-Never-Received", "TCPTimedOut" -> "TCP-Timed-Out"
+_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _OUTCOME = re.compile(r"^(?:record|duplicate|fetching|(?:skip|failed):\S.*)$")
+
+
+def transport_failure_reason(exception_name: str) -> str:
+    """The reason of a download that failed in transport, named after its exception.
+
+    Transport exceptions come from Twisted and Scrapy, whose classes the library
+    does not import, so the reason is the class name as a stable slug; the
+    retryable ones are listed in :data:`RETRYABLE_FAILURES`.
+
+    >>> transport_failure_reason("TimeoutError")
+    'timeout'
+    >>> transport_failure_reason("ResponseNeverReceived")
+    'response-never-received'
+    >>> transport_failure_reason("TCPTimedOutError")
+    'tcp-timed-out'
+    """
+    return _WORD_BOUNDARY.sub("-", exception_name).lower().removesuffix("-error")
 
 
 def is_outcome(text: str) -> bool:

@@ -229,14 +229,10 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def dumps(record: Post | Skip) -> str:
-    """One record as one line of JSON: UTF-8 characters kept, no NaN, stable order."""
-    return dumps_data(record.to_json())
-
-
 def dumps_data(data: Mapping[str, Any]) -> str:
-    """:func:`dumps` of a record's ``to_json()`` data, for a caller that already has
-    it (the dataset writer validates that data, then writes it: serialised once)."""
+    """A record's ``to_json()`` data as one line of JSON: UTF-8 characters kept, no
+    NaN, stable order (the dataset writer validates that data, then writes it:
+    serialised once)."""
     return json.dumps(data, ensure_ascii=False, allow_nan=False)
 
 

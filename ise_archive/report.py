@@ -5,18 +5,21 @@ prints one paragraph. The report is built from the crawler's stats (this run's
 requests and outcomes) and the state's counts (every capture ever listed), so the
 numbers of a run that resumed a killed one still add up.
 
-**Status and exit code** (:func:`build_report`), first match wins:
+**Status and exit code** (:func:`build_report`), first match wins; the codes are
+:class:`~ise_archive.exit_codes.ExitCode`:
 
 ====  ===========  ==========================================================
 code  status       when
 ====  ===========  ==========================================================
-3     failed       an internal error or bad configuration stopped the run, a
-                   callback raised (a bug: its capture stays open for next run),
-                   or a record failed the schema and was left out (a bug)
-2     blocked      the archive refused us or could not be reached: resume later
+70    failed       an internal error stopped the run, a callback raised (a bug:
+                   its capture stays open for next run), a record failed the
+                   schema and was left out (a bug), or the counts do not add up
+74    failed       the dataset or the run report could not be written
+75    blocked      the archive refused us or could not be reached: resume later
+130   interrupted  stopped (Ctrl-C, SIGTERM) with captures still pending
 1     failed       a CDX query failed for good (discovery is incomplete), or
                    failures this run exceed ``max_failure_share`` of outcomes
-0     partial      some captures failed (within the share) or remain pending
+0     partial      some captures failed (within the share)
 0     no-change    nothing new listed, nothing fetched, no post added or changed
 0     ok           everything else
 ====  ===========  ==========================================================
@@ -37,15 +40,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from ise_archive.exit_codes import ExitCode
 from ise_archive.records import to_json
 
 logger = logging.getLogger(__name__)
 
-Status = Literal["ok", "no-change", "partial", "failed", "blocked"]
-EXIT_OK = 0
-EXIT_TOO_MANY_FAILURES = 1
-EXIT_BLOCKED = 2
-EXIT_INTERNAL_ERROR = 3
+Status = Literal["ok", "no-change", "partial", "failed", "blocked", "interrupted"]
 
 ACCOUNTING_CLASSES: tuple[str, ...] = (
     "record",
@@ -78,7 +78,7 @@ class RunReport:
     their retries), by reason (``http-503``, ``bad-answer``, ``transport``): the
     captures they would have listed are unknown, so such a run is never "ok".
     ``spider_errors`` counts exceptions raised in the spider's callbacks (Scrapy's
-    ``spider_exceptions/count``): bugs, which fail the run with exit 3.
+    ``spider_exceptions/count``): bugs, which fail the run with exit 70.
     """
 
     run_id: str
@@ -122,7 +122,9 @@ def build_report(
     run_outcomes: Mapping[str, int] | None = None,
     max_failure_share: float,
     blocked: bool,
+    interrupted: bool = False,
     error: str | None = None,
+    io_error: str | None = None,
     parameters: Mapping[str, Any] | None = None,
 ) -> RunReport:
     """The report of a finished run, with its status and exit code decided.
@@ -130,8 +132,9 @@ def build_report(
     ``stats`` are the crawler's stats (slash keys, see ``docs/operations.md``);
     ``state_counts`` is :meth:`State.counts` and ``run_outcomes`` is
     :meth:`State.outcome_counts` for this run. Without the state (it could not be
-    opened), the numbers come from the stats alone. ``error`` names an internal
-    error or bad configuration that ended the run.
+    opened), the numbers come from the stats alone. ``interrupted`` says the run was
+    stopped (Ctrl-C, SIGTERM) before it ran out of work; ``error`` names an internal
+    error that ended the run, ``io_error`` an output that could not be written.
     """
     if started.tzinfo is None or finished.tzinfo is None:
         raise ValueError("started and finished must be timezone-aware")
@@ -158,7 +161,7 @@ def build_report(
         started=_utc_iso(started),
         finished=_utc_iso(finished),
         duration_s=round((finished - started).total_seconds(), 3),
-        exit_code=EXIT_OK,
+        exit_code=ExitCode.OK,
         status="ok",
         captures_discovered=sum(accounting.values()),
         captures_listed=_int(stats, "ise_archive/cdx/captures"),
@@ -180,21 +183,30 @@ def build_report(
         max_failure_share=max_failure_share,
         parameters=dict(parameters or {}),
     )
-    status, code, reasons = _decide(report, blocked=blocked, error=error)
+    status, code, reasons = _decide(
+        report, blocked=blocked, interrupted=interrupted, error=error, io_error=io_error
+    )
     return replace(report, status=status, exit_code=code, reasons=reasons)
 
 
 def _decide(
-    report: RunReport, *, blocked: bool, error: str | None
+    report: RunReport,
+    *,
+    blocked: bool,
+    interrupted: bool,
+    error: str | None,
+    io_error: str | None,
 ) -> tuple[Status, int, tuple[str, ...]]:
     responses = sum(report.requests_by_status.values())
     requests = sum(report.requests_by_pool.values())
     if error:
-        return "failed", EXIT_INTERNAL_ERROR, (f"internal error: {error}",)
+        return "failed", ExitCode.INTERNAL, (f"internal error: {error}",)
+    if io_error:
+        return "failed", ExitCode.IO, (f"could not write the output: {io_error}",)
     if report.posts_invalid:
         return (
             "failed",
-            EXIT_INTERNAL_ERROR,
+            ExitCode.INTERNAL,
             (
                 f"{report.posts_invalid} records failed the schema and were left out "
                 "of the dataset (a bug: see the log)",
@@ -203,21 +215,32 @@ def _decide(
     if report.spider_errors:
         return (
             "failed",
-            EXIT_INTERNAL_ERROR,
+            ExitCode.INTERNAL,
             (
                 f"{report.spider_errors} errors in the crawler's own code (a bug: "
                 "see the log); what they were handling is retried next run",
             ),
         )
+    problems = check_accounting(report)
+    if problems:
+        return (
+            "failed",
+            ExitCode.INTERNAL,
+            tuple(f"the run's counts do not add up: {p} (a bug)" for p in problems),
+        )
     if blocked:
-        return "blocked", EXIT_BLOCKED, ("the archive refused or blocked us",)
+        return "blocked", ExitCode.TEMPFAIL, ("the archive refused or blocked us",)
     if requests and not responses:
-        return "blocked", EXIT_BLOCKED, ("no request got an answer from the archive",)
+        return (
+            "blocked",
+            ExitCode.TEMPFAIL,
+            ("no request got an answer from the archive",),
+        )
     if report.discovery_failed:
         n = sum(report.discovery_failed.values())
         return (
             "failed",
-            EXIT_TOO_MANY_FAILURES,
+            ExitCode.FAILED,
             (
                 f"{n} CDX requests failed ({_reasons(report.discovery_failed)}): "
                 "discovery is incomplete, run again to list what they missed",
@@ -226,10 +249,20 @@ def _decide(
     if report.failed and report.failure_share > report.max_failure_share:
         return (
             "failed",
-            EXIT_TOO_MANY_FAILURES,
+            ExitCode.FAILED,
             (
                 f"{report.failure_share:.1%} of this run's captures failed "
                 f"(limit {report.max_failure_share:.1%})",
+            ),
+        )
+    pending = report.accounting.get("pending", 0)
+    if interrupted and pending:
+        return (
+            "interrupted",
+            ExitCode.INTERRUPTED,
+            (
+                f"stopped with {pending} captures still pending: the partial dataset "
+                "is written, run again to finish",
             ),
         )
     reasons = []
@@ -238,11 +271,11 @@ def _decide(
     if report.accounting.get("pending"):
         reasons.append(f"{report.accounting['pending']} captures still pending")
     if reasons:
-        return "partial", EXIT_OK, tuple(reasons)
+        return "partial", ExitCode.OK, tuple(reasons)
     changed = report.posts_added + report.posts_updated
     if not (report.captures_new or report.fetched or changed):
-        return "no-change", EXIT_OK, ()
-    return "ok", EXIT_OK, ()
+        return "no-change", ExitCode.OK, ()
+    return "ok", ExitCode.OK, ()
 
 
 def check_accounting(report: RunReport) -> list[str]:

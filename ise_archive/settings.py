@@ -70,7 +70,7 @@ ISE_ARCHIVE_429_PAUSE = 60.0
 ISE_ARCHIVE_429_BACKOFF = 2.0
 #: How often one request may be answered 429 before it is reported as failed.
 ISE_ARCHIVE_429_MAX_RETRIES = 8
-#: *Connection refused* means the IP is firewalled: stop, keep state, exit 2.
+#: *Connection refused* means the IP is firewalled: stop, keep state, exit 75.
 ISE_ARCHIVE_STOP_ON_REFUSED = True
 
 # --- extraction and results -----------------------------------------------------------
@@ -128,6 +128,9 @@ ITEM_PIPELINES = {
     "pipelines.dataset.DatasetPipeline": 900,
 }
 EXTENSIONS = {
+    # The run's settings, state database and outcome (spiders/run.py): shared by
+    # the spider, the pipelines and the progress line.
+    "spiders.run.CrawlRun": 0,
     "spiders.progress.ProgressLog": 500,
     # With JOBDIR, SpiderState would replace ``spider.state`` (the crawl's SQLite
     # state) with a pickled dict. The state database already persists everything

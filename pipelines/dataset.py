@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,72 +23,82 @@ from scrapy.crawler import Crawler
 from ise_archive import __version__
 from ise_archive.dataset.writer import RunInfo, write_dataset
 from ise_archive.errors import DatasetError
+from ise_archive.exit_codes import ExitCode
 from ise_archive.records import Post
 from ise_archive.report import build_report, summary_paragraph, write_report
+from spiders.run import crawl_run
 
 logger = logging.getLogger(__name__)
 
 
 class DatasetPipeline:
-    def __init__(self, crawler: Crawler, output_dir: Path, max_failure_share: float):
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.output_dir = output_dir
-        self.max_failure_share = max_failure_share
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DatasetPipeline:
-        share = crawler.settings.getfloat("ISE_ARCHIVE_MAX_FAILURE_SHARE")
-        if not 0 <= share <= 1:
-            from scrapy.exceptions import NotConfigured
-
-            raise NotConfigured(
-                f"ISE_ARCHIVE_MAX_FAILURE_SHARE ({share!r}) not in 0..1"
-            )
-        return cls(crawler, Path(crawler.settings.get("OUTPUT_DIR")), share)
+        return cls(crawler)
 
     def process_item(self, item: object) -> object:
         return item
 
     def close_spider(self) -> None:
-        spider = self.crawler.spider
+        """Write the dataset and the report; every failure ends in the exit code.
+
+        Scrapy logs an exception raised here as "Scraper close failure" and exits
+        0, so nothing may escape: a dataset that cannot be written is reported
+        (exit 74), and the report of an interrupted run says so (exit 130).
+        """
+        run = crawl_run(self.crawler)
         stats = self.crawler.stats
-        changes = _RecordChanges(
-            _previous_record_hashes(self.output_dir / "records.jsonl")
-        )
-        posts = spider.state.merged_posts(archive_base_url=spider.archive_url_base)
-        run = RunInfo(
-            tool_version=__version__,
-            source_archive=spider.archive.view_root or spider.archive.root,
-            parameters=spider.run_parameters(),
-        )
-        write_dataset(
-            self.output_dir,
-            posts,
-            run=run,
-            on_invalid=changes.invalid,
-            on_written=changes.written,
-        )
+        output_dir = run.config.output_dir
+        changes = _RecordChanges({})
+        io_error = None
+        try:
+            changes.previous = _previous_record_hashes(output_dir / "records.jsonl")
+            write_dataset(
+                output_dir,
+                run.state.merged_posts(archive_base_url=run.config.archive_url_base),
+                run=RunInfo(
+                    tool_version=__version__,
+                    source_archive=run.config.archive.view_root
+                    or run.config.archive.root,
+                    parameters=run.parameters,
+                ),
+                on_invalid=changes.invalid,
+                on_written=changes.written,
+            )
+        except (OSError, DatasetError) as exc:
+            io_error = f"dataset in {output_dir}: {exc}"
+            logger.error("Could not write the dataset: %(exc)s", {"exc": exc})
         for name, value in changes.counts.items():
             stats.set_value(f"ise_archive/posts/{name}", value)
         stats.set_value("ise_archive/posts/removed", len(changes.previous))
-        finished = datetime.now(UTC)
         report = build_report(
-            run_id=spider.run_id,
-            started=spider.started,
-            finished=finished,
+            run_id=run.run_id,
+            started=run.started,
+            finished=datetime.now(UTC),
             stats=stats.get_stats(),
-            state_counts=spider.state.counts(),
-            run_outcomes=spider.state.outcome_counts(since_run=spider.run_id),
-            max_failure_share=self.max_failure_share,
-            blocked=spider.blocked,
+            state_counts=run.state.counts(),
+            run_outcomes=run.state.outcome_counts(since_run=run.run_id),
+            max_failure_share=run.config.max_failure_share,
+            blocked=run.blocked,
+            interrupted=run.interrupted,
+            io_error=io_error,
+            parameters=run.parameters,
         )
-        path = write_report(self.output_dir / "runs", report)
-        spider.state.end_run(spider.run_id, report.to_json())
-        spider.exit_code = report.exit_code
+        run.state.end_run(run.run_id, report.to_json())
+        try:
+            path = write_report(output_dir / "runs", report)
+        except OSError as exc:
+            logger.error("Could not write the run report: %(exc)s", {"exc": exc})
+            report = replace(report, status="failed", exit_code=ExitCode.IO)
+            path = None
+        run.exit_code = ExitCode(report.exit_code)
         stats.set_value("ise_archive/run_changed", report.status != "no-change")
-        spider.summary = summary_paragraph(report)
+        run.summary = summary_paragraph(report)
         logger.info(
-            "%(summary)s (report: %(path)s)", {"summary": spider.summary, "path": path}
+            "%(summary)s (report: %(path)s)", {"summary": run.summary, "path": path}
         )
 
 

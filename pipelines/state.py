@@ -14,7 +14,8 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from ise_archive.records import Post, Skip
-from spiders.ise_blog import result_key
+from ise_archive.store.merge import state_key
+from spiders.run import crawl_run
 
 logger = logging.getLogger(__name__)
 
@@ -28,20 +29,21 @@ class CaptureStatePipeline:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
-        spider = self.crawler.spider
         if not isinstance(item, (Post, Skip)):
             return item
-        key = result_key(item)
-        if key is None:
+        if item.capture is None:
             logger.error("A result without its capture reached the pipeline: %r", item)
             return item
+        run = crawl_run(self.crawler)
+        state = run.state
+        key = state_key(item.capture)
         if isinstance(item, Post):
-            spider.state.save_post(key, item)
+            state.save_post(key, item)
             if item.nid is not None:
-                spider.state.set_alias(item.nid, item.url)
-            spider.count_outcome("record")
+                state.set_alias(item.nid, item.url)
+            outcome = "record"
         else:
             outcome = f"skip:{item.reason}"
-            spider.state.set_outcome(key, outcome)
-            spider.count_outcome(outcome)
+            state.set_outcome(key, outcome)
+        run.count_outcome(outcome)
         return item

@@ -23,9 +23,10 @@ from typing import Any
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
+
+from ise_archive.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -82,11 +83,11 @@ class ArchivePoolsMiddleware:
         backoff = s.getfloat("ISE_ARCHIVE_429_BACKOFF")
         max_retries = s.getint("ISE_ARCHIVE_429_MAX_RETRIES")
         if pause < 0:
-            raise NotConfigured(f"ISE_ARCHIVE_429_PAUSE ({pause!r}) must be >= 0")
+            raise ConfigError(f"ISE_ARCHIVE_429_PAUSE ({pause!r}) must be >= 0")
         if backoff < 1:
-            raise NotConfigured(f"ISE_ARCHIVE_429_BACKOFF ({backoff!r}) must be >= 1")
+            raise ConfigError(f"ISE_ARCHIVE_429_BACKOFF ({backoff!r}) must be >= 1")
         if max_retries < 0:
-            raise NotConfigured(
+            raise ConfigError(
                 f"ISE_ARCHIVE_429_MAX_RETRIES ({max_retries!r}) must be >= 0"
             )
         return cls(crawler, pause=pause, backoff=backoff, max_retries=max_retries)
@@ -134,7 +135,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
             ("ISE_ARCHIVE_RETRY_BACKOFF_MAX", self.backoff_max),
         ):
             if value < 0:
-                raise NotConfigured(f"{name} ({value!r}) must be >= 0")
+                raise ConfigError(f"{name} ({value!r}) must be >= 0")
 
     def _retry(self, request: Request, reason: Any) -> Request | None:
         retry = super()._retry(request, reason)

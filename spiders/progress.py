@@ -17,8 +17,32 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from ise_archive.report import progress_line
+from spiders.run import crawl_run
 
 logger = logging.getLogger(__name__)
+
+
+def log_milestone(crawler: Crawler, phase: str, posts: int) -> None:
+    """One INFO line as a phase starts: what the run has found and done so far."""
+    counts = crawl_run(crawler).state.counts()
+    stats = crawler.stats
+    logger.info(
+        "Phase: %(phase)s. So far: %(listed)d captures listed (%(new)d new), "
+        "%(posts)d post URLs identified, %(fetched)d fetched, "
+        "%(records)d extracted, %(dups)d duplicates, %(skipped)d skipped, "
+        "%(failed)d failed",
+        {
+            "phase": phase,
+            "listed": stats.get_value("ise_archive/cdx/captures", 0),
+            "new": stats.get_value("ise_archive/cdx/new", 0),
+            "posts": posts,
+            "fetched": stats.get_value("ise_archive/fetch/requests", 0),
+            "records": counts["record"],
+            "dups": counts["duplicate"],
+            "skipped": counts["skip"],
+            "failed": counts["failed"],
+        },
+    )
 
 
 class ProgressLog:
@@ -51,8 +75,7 @@ class ProgressLog:
         scheduler = self.crawler.engine.scheduler
         queued = len(scheduler) if scheduler is not None else 0
         # The scheduler holds one planning batch; the state knows all open work.
-        state = getattr(self.crawler.spider, "state", None)
-        pending = max(queued, state.open_work()) if state is not None else queued
+        pending = max(queued, crawl_run(self.crawler).state.open_work())
         logger.info(
             "%(line)s",
             {

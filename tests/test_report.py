@@ -55,6 +55,10 @@ RUN_OUTCOMES = {
     "failed:http-404": 1,
 }
 
+RUN_OUTCOMES_CLEAN = {
+    k: v for k, v in RUN_OUTCOMES.items() if not k.startswith("failed")
+}
+
 
 def first_run(**changes) -> RunReport:
     arguments = {
@@ -128,11 +132,29 @@ def test_clean_run_is_ok_and_second_run_is_no_change():
 @pytest.mark.parametrize(
     ("changes", "status", "code"),
     [
-        ({"error": "ISE_ARCHIVE_CDX_RPM must be > 0"}, "failed", 3),
-        ({"blocked": True}, "blocked", 2),
+        ({"error": "state database vanished"}, "failed", 70),
+        ({"io_error": "records.jsonl: permission denied"}, "failed", 74),
+        ({"blocked": True}, "blocked", 75),
+        ({"interrupted": True}, "partial", 0),
+        (
+            {
+                "interrupted": True,
+                "state_counts": {**STATE_COUNTS, "failed": 0, "pending": 1},
+                "run_outcomes": RUN_OUTCOMES_CLEAN,
+            },
+            "interrupted",
+            130,
+        ),
         ({"max_failure_share": 0.01}, "failed", 1),
         ({"max_failure_share": 0.05}, "partial", 0),
-        ({"state_counts": {**STATE_COUNTS, "failed": 0, "pending": 1}}, "partial", 0),
+        (
+            {
+                "state_counts": {**STATE_COUNTS, "failed": 0, "pending": 1},
+                "run_outcomes": RUN_OUTCOMES_CLEAN,
+            },
+            "partial",
+            0,
+        ),
         (
             {
                 "stats": {
@@ -141,13 +163,24 @@ def test_clean_run_is_ok_and_second_run_is_no_change():
                 }
             },
             "blocked",
-            2,
+            75,
         ),
     ],
 )
 def test_status_and_exit_code(changes, status, code):
     report = first_run(**changes)
     assert (report.status, report.exit_code) == (status, code)
+
+
+def test_counts_that_do_not_add_up_fail_the_run_as_a_bug():
+    """The production run checks its own accounting, not only the tests."""
+    stats = {**STATS, "ise_archive/cdx/new": 500}
+    report = first_run(stats=stats)
+    assert (report.status, report.exit_code) == ("failed", 70)
+    assert report.reasons == (
+        "the run's counts do not add up: 500 new captures but only 69 discovered "
+        "(a bug)",
+    )
 
 
 def test_a_failed_cdx_request_fails_the_run_whatever_else_went_well():
@@ -171,7 +204,7 @@ def test_a_failed_cdx_request_fails_the_run_whatever_else_went_well():
 
 def test_an_exception_in_a_callback_fails_the_run_as_an_internal_error():
     report = first_run(stats={**STATS, "spider_exceptions/count": 3})
-    assert (report.status, report.exit_code, report.spider_errors) == ("failed", 3, 3)
+    assert (report.status, report.exit_code, report.spider_errors) == ("failed", 70, 3)
     assert report.reasons == (
         "3 errors in the crawler's own code (a bug: see the log); what they were "
         "handling is retried next run",
@@ -180,7 +213,7 @@ def test_an_exception_in_a_callback_fails_the_run_as_an_internal_error():
 
 def test_a_record_left_out_as_invalid_fails_the_run():
     report = first_run(stats={**STATS, "ise_archive/posts/invalid": 1})
-    assert (report.status, report.exit_code, report.posts_invalid) == ("failed", 3, 1)
+    assert (report.status, report.exit_code, report.posts_invalid) == ("failed", 70, 1)
     assert "1 records failed the schema" in report.reasons[0]
 
 

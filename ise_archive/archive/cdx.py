@@ -327,7 +327,7 @@ def parse_cdx_page(body: bytes, *, fields: Sequence[str] = CDX_FIELDS) -> CDXPag
     return CDXPage(captures=_unique_captures(rows), resume_key=resume_key)
 
 
-def capture_from_row(row: dict[str, str]) -> Capture | None:
+def capture_from_cdx_row(row: dict[str, str]) -> Capture | None:
     """One CDX row (field name -> value) as a :class:`Capture`, or None (logged) if it
     lacks a usable timestamp or URL."""
     timestamp = row.get("timestamp", "")
@@ -426,7 +426,7 @@ def _unique_captures(rows: list[dict[str, str]]) -> tuple[Capture, ...]:
     seen: set[Capture] = set()
     captures = []
     for row in rows:
-        capture = capture_from_row(row)
+        capture = capture_from_cdx_row(row)
         if capture is None:
             continue
         if capture in seen:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ise_archive.records import Capture
-from ise_archive.store.merge import capture_key
+from ise_archive.store.merge import state_key
 
 logger = logging.getLogger(__name__)
 
@@ -83,14 +83,14 @@ class Payload:
         """The capture to fetch: the newest undecided non-revisit member (a full page
         before a print copy of the same bytes)."""
         for capture in self.fetchable:
-            if capture_key(capture) not in outcomes:
+            if state_key(capture) not in outcomes:
                 return capture
         return None
 
     def state(self, outcomes: Mapping[str, str]) -> str:
         """``good``, ``weak`` (a record lacking fields), ``inflight``, ``bad`` or
         ``untried``."""
-        seen = {outcomes.get(capture_key(c)) for c in self.members}
+        seen = {outcomes.get(state_key(c)) for c in self.members}
         seen.discard(None)
         decided = {o for o in seen if o and not o.startswith(SELECTION_SKIPS)}
         if decided & {"record", "duplicate"}:
@@ -111,14 +111,14 @@ class Payload:
         """The member whose fetch gave the payload its state (newest first, a record
         preferred), for ``duplicate-of:``/``skip:same-digest-as:`` reasons."""
         ranked = sorted(
-            (c for c in self.members if capture_key(c) in outcomes),
+            (c for c in self.members if state_key(c) in outcomes),
             key=lambda c: (
-                outcomes[capture_key(c)] in ("record", WEAK_RECORD),
+                outcomes[state_key(c)] in ("record", WEAK_RECORD),
                 c.timestamp,
             ),
         )
         for capture in reversed(ranked):
-            outcome = outcomes[capture_key(capture)]
+            outcome = outcomes[state_key(capture)]
             if not outcome.startswith(SELECTION_SKIPS) and outcome != "fetching":
                 return capture
         logger.error("Unit in state %(state)s has no fetched member", {"state": state})
@@ -154,7 +154,7 @@ class PayloadPool:
         unit_of: dict[str, Payload] = {}
         revisits = []
         for capture in ordered:
-            key = capture_key(capture)
+            key = state_key(capture)
             verdict = verdicts.get(key, "")
             if verdict == "revisit":
                 revisits.append(capture)
@@ -171,13 +171,13 @@ class PayloadPool:
             unit = units.get(capture.digest) if capture.digest else None
             if unit is not None:
                 unit.members.append(capture)
-                unit_of[capture_key(capture)] = unit
+                unit_of[state_key(capture)] = unit
         for unit in units.values():
             unit.members.sort(key=lambda c: (c.timestamp, c.original))
             unit.fetchable = sorted(
                 (c for c in unit.members if not c.is_revisit),
                 key=lambda c: (
-                    verdicts[capture_key(c)] == unit.kind,
+                    verdicts[state_key(c)] == unit.kind,
                     c.timestamp,
                     c.original,
                 ),
@@ -242,7 +242,7 @@ def final_decisions(
     payload (``skip:redirect-variant`` in a group that has pages), or None.
     """
     decisions = list(plan.fetches)
-    fetching = {capture_key(d.capture) for d in plan.fetches}
+    fetching = {state_key(d.capture) for d in plan.fetches}
     # Each payload's state and witness once: O(n) per call, however big it is.
     # A weak record's payload is good once the group is settled; until then its
     # other captures wait (a "duplicate" outcome would make the payload good).
@@ -252,13 +252,13 @@ def final_decisions(
         for u in pool.units.values()
     }
     witnesses = {
-        id(u): capture_key(u.witness(outcomes, states[id(u)]))
+        id(u): state_key(u.witness(outcomes, states[id(u)]))
         for u in pool.units.values()
         if states[id(u)] in ("good", "bad")
     }
     view = _GroupView(plan.settled, "good" in states.values(), static_redirect)
     for capture in pool.ordered:
-        key = capture_key(capture)
+        key = state_key(capture)
         if key in outcomes or key in fetching:
             continue
         unit = pool.unit_of.get(key)

@@ -37,7 +37,7 @@ from ise_archive.plan.payloads import (
     next_fetch,
 )
 from ise_archive.records import Capture
-from ise_archive.store.merge import capture_key
+from ise_archive.store.merge import state_key
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +45,10 @@ __all__ = [
     "SELECTION_SKIPS",
     "Decision",
     "SelectionPolicy",
-    "capture_identity",
-    "capture_key",
+    "capture_group",
     "plan_discovery_pages",
     "plan_group",
+    "state_key",
 ]
 
 # Mimetype prefixes that are never a page (the CDX filters drop most of them already).
@@ -88,7 +88,7 @@ class SelectionPolicy:
             raise ValueError(f"max_attempts must be >= 1, not {self.max_attempts}")
 
 
-def capture_identity(capture: Capture) -> str | None:
+def capture_group(capture: Capture) -> str | None:
     """The group a capture belongs to.
 
     * post pages, their print copies and host/scheme/port variants (including the
@@ -99,10 +99,10 @@ def capture_identity(capture: Capture) -> str | None:
       different page);
     * anything else (tags, users, the front page, assets): None.
 
-    >>> capture_identity(Capture(timestamp="2015",
+    >>> capture_group(Capture(timestamp="2015",
     ...     original="https://ise.gov:80/print/blog/Tamara-Wells/niem-30?"))
     'http://www.ise.gov/blog/tamara-wells/niem-30'
-    >>> capture_identity(Capture(timestamp="2013", original="http://ise.gov/node/1643"))
+    >>> capture_group(Capture(timestamp="2013", original="http://ise.gov/node/1643"))
     'node:1643'
     """
     kind = classify_url(capture.original)
@@ -123,9 +123,9 @@ def plan_group(
 ) -> list[Decision]:
     """Decisions for the captures of one post that have no outcome yet.
 
-    ``captures`` are all captures of ONE identity (see :func:`capture_identity`;
+    ``captures`` are all captures of ONE identity (see :func:`capture_group`;
     after an alias is learnt, a post's group plus its ``node:N`` group). ``outcomes``
-    maps :func:`capture_key` to what was reached: ``"record"``, ``"duplicate"``,
+    maps :func:`state_key` to what was reached: ``"record"``, ``"duplicate"``,
     ``"skip:<reason>"``, ``"failed:<reason>"`` or ``"fetching"``.
 
     Each capture is first judged alone: not a post URL (``skip:not-a-post:<kind>``),
@@ -167,9 +167,7 @@ def plan_group(
     """
     ordered = _unique_sorted(captures)
     in_prefix = _group_in_prefix(ordered, policy.url_prefix)
-    verdicts = {
-        capture_key(c): _verdict(c, policy, in_prefix=in_prefix) for c in ordered
-    }
+    verdicts = {state_key(c): _verdict(c, policy, in_prefix=in_prefix) for c in ordered}
     pool = PayloadPool.build(ordered, verdicts, lenient=False)
     if pool.units:
         plan = _plan_pages(pool, outcomes, policy)
@@ -189,7 +187,7 @@ def plan_discovery_pages(
 ) -> list[Decision]:
     """Decisions for listing and feed captures: the newest good one of each page.
 
-    Captures are grouped by :func:`capture_identity` (so ``/blog?page=1`` and
+    Captures are grouped by :func:`capture_group` (so ``/blog?page=1`` and
     ``/blog?page=2`` are distinct pages, ``http``/``https``/``:80`` spellings are
     not). Per page the newest status-200 non-revisit payload is fetched
     (``discovery:newest``); if that fetch ends ``failed:*`` the next newest is tried
@@ -203,12 +201,12 @@ def plan_discovery_pages(
     for capture in _unique_sorted(captures):
         if classify_url(capture.original) not in _DISCOVERY_KINDS:
             continue
-        identity = capture_identity(capture)
+        identity = capture_group(capture)
         if identity is not None:
             groups.setdefault(identity, []).append(capture)
     decisions: list[Decision] = []
     for members in groups.values():
-        verdicts = {capture_key(c): _discovery_verdict(c) for c in members}
+        verdicts = {state_key(c): _discovery_verdict(c) for c in members}
         pool = PayloadPool.build(members, verdicts, lenient=True, kinds=("page",))
         plan = next_fetch(pool.by_recency(), outcomes, max_attempts, _discovery_reason)
         decisions.extend(final_decisions(pool, outcomes, plan, "skip:redirect-variant"))
@@ -311,7 +309,7 @@ def _page_url(url: str) -> str:
 def _unique_sorted(captures: Sequence[Capture]) -> list[Capture]:
     unique: dict[str, Capture] = {}
     for capture in captures:
-        unique.setdefault(capture_key(capture), capture)
+        unique.setdefault(state_key(capture), capture)
     return sorted(unique.values(), key=lambda c: (c.timestamp, c.original))
 
 

@@ -69,7 +69,7 @@ CREATE INDEX aliases_url ON aliases (url);
 CREATE TABLE posts (url TEXT PRIMARY KEY, sort_key TEXT NOT NULL);
 CREATE INDEX posts_order ON posts (sort_key, url);
 """
-#: The columns :func:`capture_from_row` reads, in its order.
+#: The columns :func:`capture_from_db_row` reads, in its order.
 CAPTURE_COLUMNS = "timestamp, original, urlkey, mimetype, status, digest, length"
 
 
@@ -170,7 +170,7 @@ def stored_version(db: sqlite3.Connection) -> int | None:
     return int(row[0]) if row and row[0].isdigit() else None
 
 
-def capture_from_row(row: tuple[Any, ...]) -> Capture:
+def capture_from_db_row(row: tuple[Any, ...]) -> Capture:
     """The capture held in the first columns of ``row`` (see ``CAPTURE_COLUMNS``)."""
     timestamp, original, urlkey, mimetype, status, digest, length = row[:7]
     return Capture(

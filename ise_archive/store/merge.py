@@ -63,10 +63,10 @@ FILLED_FIELDS: tuple[str, ...] = (
 _DIGIT_COMPLEMENT = str.maketrans("0123456789", "9876543210")
 
 
-def capture_key(capture: Capture) -> str:
+def state_key(capture: Capture) -> str:
     """The state key of a capture: its timestamp and original URL.
 
-    >>> capture_key(Capture(timestamp="20111006123456", original="http://ise.gov/x"))
+    >>> state_key(Capture(timestamp="20111006123456", original="http://ise.gov/x"))
     '20111006123456 http://ise.gov/x'
     """
     return f"{capture.timestamp} {capture.original}"
@@ -116,8 +116,8 @@ def rank_extracted(
     seen: set[str] = set()
     unique = []
     for capture, post in ranked:
-        if capture_key(capture) not in seen:
-            seen.add(capture_key(capture))
+        if state_key(capture) not in seen:
+            seen.add(state_key(capture))
             unique.append((capture, post))
     return unique
 
@@ -197,7 +197,7 @@ def capture_records(
     A ``duplicate`` capture (same payload digest as a parsed one) is given that
     capture's content hash, so the versions show how long a content stayed online.
     """
-    used_key = capture_key(ranked[0][0])
+    used_key = state_key(ranked[0][0])
     content_by_digest: dict[str, str] = {}
     for capture, post in ranked:
         if capture.digest and post.content_sha256:
@@ -206,21 +206,21 @@ def capture_records(
     rows: dict[str, CaptureRecord] = {}
     for capture, outcome in others:
         content = content_by_digest.get(capture.digest, "") if capture.digest else ""
-        rows[capture_key(capture)] = _capture_record(
+        rows[state_key(capture)] = _capture_record(
             capture,
             archive_base_url,
             outcome=outcome,
             content_sha256=content if outcome == "duplicate" else "",
-            evidence=fetched.get(capture_key(capture)),
+            evidence=fetched.get(state_key(capture)),
         )
     for capture, post in ranked:
-        rows[capture_key(capture)] = _capture_record(
+        rows[state_key(capture)] = _capture_record(
             capture,
             archive_base_url,
             outcome="record",
-            used=capture_key(capture) == used_key,
+            used=state_key(capture) == used_key,
             content_sha256=post.content_sha256,
-            evidence=fetched.get(capture_key(capture)),
+            evidence=fetched.get(state_key(capture)),
         )
     return tuple(sorted(rows.values(), key=lambda r: (r.timestamp, r.original)))
 

@@ -39,11 +39,11 @@ from ise_archive.outcomes import is_outcome, is_retryable, outcome_class
 from ise_archive.records import Capture, Post, WarcRef
 from ise_archive.store.db import (
     CAPTURE_COLUMNS,
-    capture_from_row,
+    capture_from_db_row,
     open_database,
     write_transaction,
 )
-from ise_archive.store.merge import capture_key, merge_post, rank_extracted
+from ise_archive.store.merge import merge_post, rank_extracted, state_key
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class State:
         new = 0
         with self._transaction():
             for capture in captures:
-                key = capture_key(capture)
+                key = state_key(capture)
                 ident = identity(capture)
                 before = self._db.total_changes
                 self._db.execute(
@@ -187,7 +187,7 @@ class State:
             "ORDER BY timestamp, original",
             (identity,),
         )
-        return [capture_from_row(row) for row in rows]
+        return [capture_from_db_row(row) for row in rows]
 
     def outcomes_of(self, identity: str) -> dict[str, str]:
         """``capture key -> outcome`` for the captures of ``identity`` that have one."""
@@ -353,7 +353,7 @@ class State:
             ).fetchall()
             for _, url in page:
                 extracted, others = self._extracted(url), self._others(url)
-                keys = [capture_key(c) for c, _ in [*extracted, *others]]
+                keys = [state_key(c) for c, _ in [*extracted, *others]]
                 yield merge_post(
                     extracted,
                     others,
@@ -408,7 +408,8 @@ class State:
             (url,),
         )
         return [
-            (capture_from_row(row), Post.from_json(json.loads(row[7]))) for row in rows
+            (capture_from_db_row(row), Post.from_json(json.loads(row[7])))
+            for row in rows
         ]
 
     def _others(self, url: str) -> list[tuple[Capture, str]]:
@@ -422,7 +423,7 @@ class State:
             " OR nid IN (SELECT nid FROM aliases WHERE url = :url))",
             {"url": url},
         )
-        return [(capture_from_row(row), row[7]) for row in rows]
+        return [(capture_from_db_row(row), row[7]) for row in rows]
 
     def _refresh_post(self, url: str) -> None:
         """Keep the ``posts`` row of ``url`` (its sort key) in step with its records.

@@ -1,8 +1,11 @@
-"""``scrapy crawl`` that exits with the run's status (see docs/operations.md).
+"""``scrapy crawl`` that checks everything first and exits with the run's status.
 
-Scrapy's own ``crawl`` exits 0 whenever the spider ran; a scheduled archival run must
-tell cron when it could not reach the archive (2), lost too many captures (1) or
-could not start at all (3: bad setting, unusable state database).
+Scrapy's own ``crawl`` exits 0 whenever the spider ran, and reports a bad argument
+as a traceback after the crawl has started. A scheduled archival run must tell cron
+what happened (:mod:`ise_archive.exit_codes`), so before anything is requested
+this command checks the settings, the spider's arguments, that ``OUTPUT_DIR`` can
+be written and that the state database opens: any problem is one line on stderr
+per bad value and exit 3. After the run, the exit code is the run report's.
 The one-paragraph summary goes to stdout unless the run changed nothing, so a cron
 job stays quiet on quiet nights.
 """
@@ -12,9 +15,16 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import tempfile
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
-from scrapy.exceptions import NotConfigured
+
+from ise_archive.config import CrawlConfig, parse_spider_arguments
+from ise_archive.errors import ConfigError, StateError
+from ise_archive.exit_codes import ExitCode
+from ise_archive.store.state import State
+from spiders.config import crawl_config
+from spiders.run import CrawlRun
 
 logger = logging.getLogger(__name__)
 
@@ -26,20 +36,42 @@ class Command(ScrapyCrawlCommand):
             return
         assert self.crawler_process is not None
         try:
-            # the spider's update_settings validates the rate settings here
+            # the spider's update_settings checks every setting here
             crawler = self._create_crawler(args[0])
-        except NotConfigured as exc:
-            logger.error("Cannot start the crawl: %(exc)s", {"exc": exc})
-            self.exitcode = 3
+            preflight(crawl_config(crawler.settings), opts.spargs)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                sys.stderr.write(f"Cannot start the crawl: {problem}\n")
+            self.exitcode = ExitCode.CONFIG
             return
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed:
-            self.exitcode = 3  # bad configuration or unusable state: see the log
+        try:
+            run = crawler.get_extension(CrawlRun)
+        except RuntimeError:  # the crawl never got as far as its extensions
+            run = None
+        if self.crawler_process.bootstrap_failed or run is None:
+            self.exitcode = ExitCode.INTERNAL  # checked above: a bug, see the log
             return
-        spider = crawler.spider
-        self.exitcode = getattr(spider, "exit_code", 0)
-        summary = getattr(spider, "summary", "")
+        self.exitcode = run.exit_code
         changed = crawler.stats.get_value("ise_archive/run_changed", True)
-        if summary and (changed or self.exitcode):
-            sys.stdout.write(summary + "\n")
+        if run.summary and (changed or self.exitcode):
+            sys.stdout.write(run.summary + "\n")
+
+
+def preflight(config: CrawlConfig, arguments: dict[str, str]) -> None:
+    """Everything a run needs before its first request, or :class:`ConfigError`."""
+    parse_spider_arguments(arguments, max_attempts=config.max_attempts)
+    try:
+        config.output_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=config.output_dir):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"OUTPUT_DIR ({str(config.output_dir)!r}) cannot be written: "
+            f"{exc.strerror or exc}"
+        ) from exc
+    try:
+        State.open(config.state_path).close()
+    except StateError as exc:
+        raise ConfigError(f"the state database cannot be used: {exc}") from exc

@@ -68,7 +68,7 @@ def test_connection_refused_stops_resumably_with_exit_2(
 
     blocked = run_crawl(wayback_server.base_url, output_dir)
 
-    assert blocked.returncode == 2, blocked.stderr[-3000:]
+    assert blocked.returncode == 75, blocked.stderr[-3000:]
     assert last_report(output_dir)["status"] == "blocked"
     wayback_server.faults.clear()
     resumed = run_crawl(wayback_server.base_url, output_dir)

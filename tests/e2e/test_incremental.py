@@ -122,6 +122,11 @@ def test_scrapy_jobdir_ctrl_c_and_resume_work_with_the_state(
     process.send_signal(signal.SIGINT)  # one Ctrl-C: Scrapy's graceful stop
     _, interrupted_log = process.communicate(timeout=60)
     wayback_server.faults.clear()
+    stopped = last_report(output_dir)
+    assert (process.returncode, stopped["status"]) == (130, "interrupted"), (
+        interrupted_log[-3000:]
+    )
+    assert (output_dir / "records.jsonl").exists()  # the partial dataset
 
     resumed = run_crawl(wayback_server.base_url, output_dir, "-s", jobdir)
 

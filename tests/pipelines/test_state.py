@@ -10,7 +10,7 @@ import pytest
 from scrapy.utils.misc import build_from_crawler
 
 from ise_archive.extract import extract
-from ise_archive.plan.selection import capture_identity
+from ise_archive.plan.selection import capture_group
 from ise_archive.records import Capture, Post, Skip
 from pipelines.state import CaptureStatePipeline
 from spiders.ise_blog import IseBlogSpider
@@ -36,9 +36,9 @@ def _item(cid: str, capture: Capture) -> Post | Skip:
 @pytest.fixture
 def spider(tmp_path: Path) -> Iterator[IseBlogSpider]:
     spider = open_spider(make_crawler(tmp_path))
-    spider.state.add_captures([POST_CAPTURE, LISTING_CAPTURE], capture_identity)
+    spider.run.state.add_captures([POST_CAPTURE, LISTING_CAPTURE], capture_group)
     yield spider
-    spider.state.close()
+    spider.run.state.close()
 
 
 def _pipeline(spider: IseBlogSpider) -> CaptureStatePipeline:
@@ -51,9 +51,11 @@ def test_a_post_is_saved_as_its_captures_record(spider: IseBlogSpider) -> None:
 
     assert _pipeline(spider).process_item(post) is post
 
-    assert spider.state.outcomes_of(POST) == {_key(POST_CAPTURE): "record"}
-    assert spider.state.alias(1224) == POST
-    merged = list(spider.state.merged_posts(archive_base_url="https://web.archive.org"))
+    assert spider.run.state.outcomes_of(POST) == {_key(POST_CAPTURE): "record"}
+    assert spider.run.state.alias(1224) == POST
+    merged = list(
+        spider.run.state.merged_posts(archive_base_url="https://web.archive.org")
+    )
     assert [(p.url, p.title, p.body_markdown) for p in merged] == [
         (post.url, post.title, post.body_markdown)
     ]
@@ -66,8 +68,8 @@ def test_a_skip_is_saved_with_its_reason(spider: IseBlogSpider) -> None:
 
     assert _pipeline(spider).process_item(skip) is skip
 
-    identity = capture_identity(LISTING_CAPTURE)
-    assert spider.state.outcomes_of(identity) == {
+    identity = capture_group(LISTING_CAPTURE)
+    assert spider.run.state.outcomes_of(identity) == {
         _key(LISTING_CAPTURE): "skip:not-a-post:listing"
     }
     assert spider.crawler.stats.get_stats() == {
@@ -92,4 +94,4 @@ def test_a_result_without_its_capture_is_an_error(
     assert [(name, level) for name, level, _ in caplog.record_tuples] == [
         ("pipelines.state", logging.ERROR)
     ]
-    assert spider.state.outcomes_of(POST) == {}
+    assert spider.run.state.outcomes_of(POST) == {}

@@ -14,10 +14,10 @@ from ise_archive.plan.payloads import WEAK_RECORD
 from ise_archive.plan.selection import (
     Decision,
     SelectionPolicy,
-    capture_identity,
-    capture_key,
+    capture_group,
     plan_discovery_pages,
     plan_group,
+    state_key,
 )
 from ise_archive.records import Capture
 
@@ -35,7 +35,7 @@ CAPTURES = {
     )
     for cid, r in ROWS.items()
 }
-CID = {capture_key(c): cid for cid, c in CAPTURES.items()}
+CID = {state_key(c): cid for cid, c in CAPTURES.items()}
 
 SOCIAL = [f"c00{n}" for n in range(15, 23)] + ["c0063"]
 LATEST = SelectionPolicy()
@@ -47,7 +47,7 @@ def caps(*cids: str) -> list[Capture]:
 
 
 def key(cid: str) -> str:
-    return capture_key(CAPTURES[cid])
+    return state_key(CAPTURES[cid])
 
 
 def table(decisions: Sequence[Decision]) -> list[tuple[str, str, str]]:
@@ -56,8 +56,8 @@ def table(decisions: Sequence[Decision]) -> list[tuple[str, str, str]]:
     for d in decisions:
         reason = d.reason
         for capture_id, capture in CAPTURES.items():
-            reason = reason.replace(capture_key(capture), capture_id)
-        rows.append((CID[capture_key(d.capture)], d.action, reason))
+            reason = reason.replace(state_key(capture), capture_id)
+        rows.append((CID[state_key(d.capture)], d.action, reason))
     return rows
 
 
@@ -84,11 +84,11 @@ def _expected_identity(row: dict) -> str | None:
 
 @pytest.mark.parametrize("cid", sorted(ROWS))
 def test_capture_identity_of_every_dev_row(cid):
-    assert capture_identity(CAPTURES[cid]) == _expected_identity(ROWS[cid])
+    assert capture_group(CAPTURES[cid]) == _expected_identity(ROWS[cid])
 
 
 def test_social_media_rows_are_one_group():
-    identities = {capture_identity(c) for c in caps(*SOCIAL)}
+    identities = {capture_group(c) for c in caps(*SOCIAL)}
     assert identities == {
         "http://www.ise.gov/blog/ise-bloggers/"
         "social-media-and-law-enforcement-tweeting-front-line"
@@ -150,7 +150,7 @@ def test_latest_falls_back_to_an_older_full_page_then_to_print():
     ]
     outcomes[key("c0063")] = "failed:http-500"
     for d in plan_group(group, outcomes, LATEST):
-        outcomes[capture_key(d.capture)] = outcome_of(d)
+        outcomes[state_key(d.capture)] = outcome_of(d)
     assert {CID[k]: v for k, v in outcomes.items()} == {
         "c0015": "skip:attempts-exhausted",
         "c0016": "skip:attempts-exhausted",
@@ -310,12 +310,12 @@ def test_redirect_only_group_tries_the_next_redirect_after_a_failure():
     assert [(d.capture, d.action, d.reason) for d in first] == [
         (group[2], "fetch", "redirect:resolve-node"),
     ]
-    outcomes = {capture_key(group[2]): "failed:timeout"}
+    outcomes = {state_key(group[2]): "failed:timeout"}
     second = plan_group(group, outcomes, LATEST)
     assert [(d.capture, d.action, d.reason) for d in second] == [
         (group[1], "fetch", "redirect:resolve-node"),
     ]
-    outcomes[capture_key(group[1])] = "skip:redirect"
+    outcomes[state_key(group[1])] = "skip:redirect"
     third = plan_group(group, outcomes, LATEST)
     assert [(d.capture, d.action, d.reason) for d in third] == [
         (group[0], "skip", "skip:redirect-variant"),
@@ -413,7 +413,7 @@ def _run(
     for _ in range(10 * len(captures) + 5):
         decisions = plan(outcomes)
         for d in decisions:
-            k = capture_key(d.capture)
+            k = state_key(d.capture)
             assert k not in outcomes, f"decided twice: {d}"
             if d.action == "fetch":
                 outcomes[k] = "fetching"
@@ -426,9 +426,7 @@ def _run(
                 break
             continue
         done = pending.pop(fetch_results.draw(st.integers(0, len(pending) - 1)))
-        outcomes[capture_key(done)] = fetch_results.draw(
-            st.sampled_from(_FETCH_OUTCOMES)
-        )
+        outcomes[state_key(done)] = fetch_results.draw(st.sampled_from(_FETCH_OUTCOMES))
     else:
         raise AssertionError("selection did not terminate")
     return outcomes, fetched
@@ -446,7 +444,7 @@ def test_every_capture_gets_exactly_one_final_outcome(
 ):
     policy = SelectionPolicy(versions=versions, from_ts=from_ts)
     outcomes, fetched = _run(lambda o: plan_group(captures, o, policy), captures, data)
-    assert set(outcomes) == {capture_key(c) for c in captures}
+    assert set(outcomes) == {state_key(c) for c in captures}
     assert "fetching" not in outcomes.values()
     digests = [c.digest for c in fetched if c.digest]
     assert len(digests) == len(set(digests)), "same payload fetched twice"
@@ -480,7 +478,7 @@ def test_discovery_accounts_for_every_listing_capture(captures, data):
     outcomes, fetched = _run(
         lambda o: plan_discovery_pages(captures, o), captures, data
     )
-    assert set(outcomes) == {capture_key(c) for c in captures}
+    assert set(outcomes) == {state_key(c) for c in captures}
     assert "fetching" not in outcomes.values()
-    payloads = [(capture_identity(c), c.digest) for c in fetched if c.digest]
+    payloads = [(capture_group(c), c.digest) for c in fetched if c.digest]
     assert len(payloads) == len(set(payloads)), "same page payload fetched twice"

@@ -37,9 +37,11 @@ def make_crawler(output_dir: Path, **overrides: Any) -> Crawler:
 
 
 def open_spider(crawler: Crawler, **arguments: str) -> IseBlogSpider:
-    """The spider as ``scrapy crawl`` makes it (its state database is opened)."""
+    """The spider as ``scrapy crawl`` makes it, opened (``spider_opened``): it has
+    taken the run's settings and state database."""
     spider = IseBlogSpider.from_crawler(crawler, **arguments)
     crawler.spider = spider
+    spider.opened()
     return spider
 
 

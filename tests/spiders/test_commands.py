@@ -20,32 +20,61 @@ def _closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_a_refusing_archive_exits_2_with_the_summary(tmp_path: Path) -> None:
+def test_a_refusing_archive_exits_75_with_the_summary(tmp_path: Path) -> None:
     output_dir = tmp_path / "out"
 
     result = run_crawl(f"http://127.0.0.1:{_closed_port()}", output_dir)
 
-    assert result.returncode == 2, result.stderr[-3000:]
+    assert result.returncode == 75, result.stderr[-3000:]
     assert result.stdout.startswith("Run ")
-    assert "finished blocked (exit 2)" in result.stdout
+    assert "finished blocked (exit 75)" in result.stdout
     assert last_report(output_dir)["status"] == "blocked"
 
 
 @pytest.mark.parametrize(
     ("option", "message"),
     [
+        # one per family of settings; each once disabled a component or hung
         (("-s", "ISE_ARCHIVE_CDX_RPM=0"), "ISE_ARCHIVE_CDX_RPM ('0') must be"),
+        (("-s", "ISE_ARCHIVE_REPLAY_CONCURRENCY=0"), "_CONCURRENCY ('0') must be"),
+        (("-s", "ISE_ARCHIVE_429_PAUSE=-1"), "ISE_ARCHIVE_429_PAUSE ('-1') must be"),
+        (("-s", "ISE_ARCHIVE_RETRY_BACKOFF_BASE=x"), "_RETRY_BACKOFF_BASE ('x')"),
+        (("-s", "ISE_ARCHIVE_MAX_FAILURE_SHARE=5"), "must be a share between 0 and 1"),
+        (("-s", "ISE_ARCHIVE_MAX_PAGE_BYTES=0"), "ISE_ARCHIVE_MAX_PAGE_BYTES ('0')"),
+        (("-s", "ISE_ARCHIVE_CDX_FILTERS=colour:red"), "filter 'colour:red' is not"),
+        (("-s", "ISE_ARCHIVE_FROM_YEAR=abcd"), "ISE_ARCHIVE_FROM_YEAR ('abcd')"),
+        (("-s", "DOWNLOAD_SLOTS={}"), "DOWNLOAD_SLOTS is set by ise-archive"),
+        (("-s", "OUTPUT_DIR=/proc/forbidden"), "OUTPUT_DIR ('/proc/forbidden') cannot"),
         (("-a", "versions=bogus"), "-a versions='bogus'"),
+        (("-a", "version=all"), "did you mean -a versions=...?"),
+        (("-a", "from=2015", "-a", "to=2011"), "-a from=2015 is after -a to=2011"),
+        (("-a", "prefix=http://example.com/"), "must be a URL on ise.gov"),
     ],
 )
-def test_a_bad_setting_or_argument_exits_3(
-    tmp_path: Path, option: tuple[str, str], message: str
+def test_a_bad_setting_or_argument_exits_3_before_any_request(
+    tmp_path: Path, option: tuple[str, ...], message: str
 ) -> None:
+    """A closed port: had anything been requested, the run would end blocked (75)."""
     result = run_crawl(f"http://127.0.0.1:{_closed_port()}", tmp_path / "out", *option)
 
     assert (result.returncode, result.stdout) == (3, ""), result.stderr[-3000:]
+    assert "Cannot start the crawl: " in result.stderr
     assert message in result.stderr
+    assert "Traceback" not in result.stderr
     assert not (tmp_path / "out" / "records.jsonl").exists()
+
+
+def test_a_bad_wayback_url_or_an_output_dir_that_is_a_file_exits_3(
+    tmp_path: Path,
+) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    bad_url = run_crawl("notaurl", tmp_path / "out")
+    file_out = run_crawl(f"http://127.0.0.1:{_closed_port()}", afile)
+
+    assert bad_url.returncode == file_out.returncode == 3
+    assert "WAYBACK_BASE_URL ('notaurl') must be an http" in bad_url.stderr
+    assert f"OUTPUT_DIR ('{afile}') cannot be written" in file_out.stderr
 
 
 def test_a_run_that_changes_nothing_is_quiet(tmp_path: Path) -> None:

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import json
-import logging
 import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 from scrapy import Request
-from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from twisted.python.failure import Failure
 
 from ise_archive import settings
 from ise_archive.archive.cdx import CDX_FIELDS, exact_query
+from ise_archive.errors import ConfigError
 from ise_archive.extract import ExtractOptions, extract
-from ise_archive.plan.selection import capture_identity
 from ise_archive.records import Capture, Post
 from spiders.ise_blog import IseBlogSpider
 from tests.spiders.crawlers import BASE_URL, make_crawler, open_spider
@@ -36,7 +35,7 @@ def _payload(cid: str) -> bytes:
 def spider(tmp_path: Path) -> IseBlogSpider:
     spider = open_spider(make_crawler(tmp_path))
     yield spider
-    spider.state.close()
+    spider.run.state.close()
 
 
 def _reply(
@@ -59,7 +58,7 @@ def _reply(
 
 
 def _outcome(spider: IseBlogSpider, identity: str, capture: Capture) -> str | None:
-    return spider.state.outcomes_of(identity).get(
+    return spider.run.state.outcomes_of(identity).get(
         f"{capture.timestamp} {capture.original}"
     )
 
@@ -83,7 +82,7 @@ def test_the_pools_become_download_slots(tmp_path: Path) -> None:
 @pytest.mark.parametrize("value", [0, -5, "fast", "nan", None])
 @pytest.mark.parametrize("name", ["ISE_ARCHIVE_CDX_RPM", "ISE_ARCHIVE_REPLAY_RPS"])
 def test_bad_rates_are_refused(tmp_path: Path, name: str, value: object) -> None:
-    with pytest.raises(NotConfigured, match=f"^{name} \\({value!r}\\) must be"):
+    with pytest.raises(ConfigError, match=f"^{name} \\({value!r}\\) must be"):
         make_crawler(tmp_path, **{name: value})
 
 
@@ -93,12 +92,15 @@ def test_bad_rates_are_refused(tmp_path: Path, name: str, value: object) -> None
         ({"versions": "bogus"}, "-a versions='bogus': use 'latest' or 'all'"),
         ({"from": "20x1"}, "-a from='20x1': use 1-14 digits (YYYY...)"),
         ({"to": "201301011200000"}, "-a to='201301011200000': use 1-14 digits"),
+        ({"version": "all"}, "-a version: unknown argument (did you mean -a versions"),
+        ({"from": "2015", "to": "2011"}, "-a from=2015 is after -a to=2011"),
+        ({"prefix": "http://example.com/"}, "-a prefix='http://example.com/': must"),
     ],
 )
 def test_bad_arguments_are_refused_clearly(
     tmp_path: Path, arguments: dict[str, str], message: str
 ) -> None:
-    with pytest.raises(NotConfigured) as refused:
+    with pytest.raises(ConfigError) as refused:
         open_spider(make_crawler(tmp_path), **arguments)
     assert str(refused.value).startswith(message)
 
@@ -111,18 +113,18 @@ def test_arguments_make_the_policy(tmp_path: Path) -> None:
         prefix="https://ise.gov/blog/Kshemendra-Paul",
         **{"from": "2011"},
     )
-    spider.state.close()
+    spider.run.state.close()
     assert (
-        spider.policy.versions,
-        spider.policy.from_ts,
-        spider.policy.to_ts,
-        spider.policy.url_prefix,
-        spider.policy.max_attempts,
+        spider.plan.policy.versions,
+        spider.plan.policy.from_ts,
+        spider.plan.policy.to_ts,
+        spider.plan.policy.url_prefix,
+        spider.plan.policy.max_attempts,
     ) == ("all", "2011", "2013", "https://ise.gov/blog/Kshemendra-Paul", 5)
 
 
 def test_a_post_gets_several_attempts_by_default(spider: IseBlogSpider) -> None:
-    assert spider.policy.max_attempts == settings.ISE_ARCHIVE_MAX_ATTEMPTS > 3
+    assert spider.plan.policy.max_attempts == settings.ISE_ARCHIVE_MAX_ATTEMPTS > 3
 
 
 @pytest.mark.parametrize(
@@ -130,8 +132,8 @@ def test_a_post_gets_several_attempts_by_default(spider: IseBlogSpider) -> None:
     [("ISE_ARCHIVE_MAX_ATTEMPTS", 0), ("WAYBACK_BASE_URL", "ftp://archive.org")],
 )
 def test_bad_settings_are_refused(tmp_path: Path, name: str, value: object) -> None:
-    with pytest.raises(NotConfigured, match=name):
-        open_spider(make_crawler(tmp_path, **{name: value}))
+    with pytest.raises(ConfigError, match=name):
+        make_crawler(tmp_path, **{name: value})
 
 
 @pytest.mark.parametrize(
@@ -140,17 +142,15 @@ def test_bad_settings_are_refused(tmp_path: Path, name: str, value: object) -> N
         ("ISE_ARCHIVE_CDX_COLLAPSE", "digest;x", "collapse 'digest;x' is not field"),
         ("ISE_ARCHIVE_CDX_FILTERS", ["statuscode"], "filter 'statuscode' is not"),
         ("ISE_ARCHIVE_CDX_FILTERS", ["colour:red"], "filter 'colour:red' is not"),
-        ("ISE_ARCHIVE_CDX_PAGE_SIZE", 0, "limit must be > 0"),
-        ("ISE_ARCHIVE_FROM_YEAR", 2030, "from_year 2030 is after"),
+        ("ISE_ARCHIVE_CDX_PAGE_SIZE", 0, "(0) must be a whole number >= 1"),
+        ("ISE_ARCHIVE_FROM_YEAR", 2030, "(2030) is after ISE_ARCHIVE_TO_YEAR (2017)"),
     ],
 )
 def test_bad_discovery_settings_are_refused_before_any_request(
     tmp_path: Path, name: str, value: object, says: str
 ) -> None:
-    with pytest.raises(NotConfigured, match="ISE_ARCHIVE_CDX_") as refused:
-        open_spider(
-            make_crawler(tmp_path, **{name: value, "ISE_ARCHIVE_TO_YEAR": 2017})
-        )
+    with pytest.raises(ConfigError, match="ISE_ARCHIVE_") as refused:
+        make_crawler(tmp_path, **{name: value, "ISE_ARCHIVE_TO_YEAR": 2017})
     assert says in str(refused.value)
 
 
@@ -163,13 +163,13 @@ def test_cdx_filters_and_collapse_come_from_the_settings(tmp_path: Path) -> None
         )
     )
     try:
-        url = spider.cdx_request(spider.queries[0]).url
+        url = spider.cdx_request(spider.run.config.queries[0]).url
         assert (
             "&filter=statuscode:200&filter=!mimetype:image/.*&collapse=digest&" in url
         )
-        assert spider.run_parameters()["cdx_collapse"] == "digest"
+        assert spider.run.parameters["cdx_collapse"] == "digest"
     finally:
-        spider.state.close()
+        spider.run.state.close()
 
 
 # --- phase 1: the capture index -----------------------------------------------------
@@ -208,7 +208,7 @@ def test_parse_cdx_stores_captures_and_asks_for_the_next_page(
         spider.cdx_request(query, "gov%2Cise%29%2Fblog+20140302185900%21").url
     ]
     assert (follow[0].callback, follow[0].meta["pool"]) == (spider.parse_cdx, "cdx")
-    assert [c.timestamp for c in spider.state.captures_of(POST)] == [
+    assert [c.timestamp for c in spider.run.state.captures_of(POST)] == [
         "20100617033511",
         "20140302185900",
     ]
@@ -218,6 +218,26 @@ def test_parse_cdx_stores_captures_and_asks_for_the_next_page(
         stats.get_value("ise_archive/cdx/new"),
         stats.get_value("ise_archive/skip/reason_count/not-a-post:tag"),
     ) == (3, 3, 1)
+
+
+def test_a_blank_cdx_page_with_a_resume_key_is_followed_until_a_key_repeats(
+    spider: IseBlogSpider,
+) -> None:
+    """Filters can empty a whole page on the live archive; its key still leads on.
+    Only a key already followed for this query ends the paging."""
+    query = exact_query(POST)
+    request = spider.cdx_request(query)
+    blank = json.dumps([list(CDX_FIELDS), [], ["KEY1"]]).encode()
+
+    first = list(
+        spider.parse_cdx(Response(request.url, body=blank, request=request), query)
+    )
+    again = list(
+        spider.parse_cdx(Response(request.url, body=blank, request=request), query)
+    )
+
+    assert [r.url for r in first] == [spider.cdx_request(query, "KEY1").url]
+    assert again == []
 
 
 def test_the_last_cdx_page_asks_for_nothing_more(spider: IseBlogSpider) -> None:
@@ -232,7 +252,7 @@ def test_the_last_cdx_page_asks_for_nothing_more(spider: IseBlogSpider) -> None:
     )
 
     assert follow == []
-    assert len(spider.state.captures_of(POST)) == 1
+    assert len(spider.run.state.captures_of(POST)) == 1
 
 
 def test_a_failed_cdx_query_is_counted(
@@ -284,7 +304,7 @@ def test_a_stale_content_length_is_not_read_as_truncation(
 
 
 def test_binary_garbage_fails_with_a_readable_reason(spider: IseBlogSpider) -> None:
-    spider.state.add_captures([GOOD], lambda c: POST)
+    spider.run.state.add_captures([GOOD], lambda c: POST)
     garbage = random.Random(6).randbytes(5000)
 
     items = list(
@@ -310,7 +330,7 @@ def test_a_truncated_page_is_fetched_again_with_a_fresh_request(
 
 
 def test_the_archives_not_archived_page_is_a_failure(spider: IseBlogSpider) -> None:
-    spider.state.add_captures([GOOD], lambda c: POST)
+    spider.run.state.add_captures([GOOD], lambda c: POST)
     body = b"<html><body><p>Wayback Machine doesn't have that page archived.</p>"
 
     items = list(
@@ -323,7 +343,7 @@ def test_the_archives_not_archived_page_is_a_failure(spider: IseBlogSpider) -> N
 
 def test_an_archived_redirect_teaches_the_alias(spider: IseBlogSpider) -> None:
     node = Capture(timestamp="20130510031507", original="http://www.ise.gov/node/1224")
-    spider.state.add_captures([node], lambda c: "node:1224")
+    spider.run.state.add_captures([node], lambda c: "node:1224")
     location = f"{BASE_URL}/web/20130510031507id_/{POST}"
     response = _reply(
         spider, node, status=301, headers={**MEMENTO, "Location": location}
@@ -331,7 +351,7 @@ def test_an_archived_redirect_teaches_the_alias(spider: IseBlogSpider) -> None:
 
     items = list(spider.parse_capture(response, node))
 
-    assert spider.state.alias(1224) == POST
+    assert spider.run.state.alias(1224) == POST
     assert _outcome(spider, "node:1224", node) == "skip:redirect-to-post"
     # the post's captures are not known yet: look them up exactly
     assert [(r.url, r.callback) for r in items] == [
@@ -343,7 +363,7 @@ def test_the_archives_nearest_capture_redirect_is_followed_once(
     spider: IseBlogSpider,
 ) -> None:
     asked = Capture(timestamp="20140302000000", original=POST)
-    spider.state.add_captures([asked], lambda c: POST)
+    spider.run.state.add_captures([asked], lambda c: POST)
     location = f"/web/{GOOD.timestamp}id_/{POST}"
     headers = {"Location": location, "X-Archive-Redirect-Reason": "found capture"}
 
@@ -364,7 +384,7 @@ def test_the_archives_nearest_capture_redirect_is_followed_once(
 
 def test_a_redirect_loop_inside_the_archive_ends(spider: IseBlogSpider) -> None:
     asked = Capture(timestamp="20140302000000", original=POST)
-    spider.state.add_captures([asked], lambda c: POST)
+    spider.run.state.add_captures([asked], lambda c: POST)
     headers = {"Location": f"/web/20140303000000id_/{POST}"}
 
     items = list(
@@ -378,7 +398,7 @@ def test_a_redirect_loop_inside_the_archive_ends(spider: IseBlogSpider) -> None:
 
 
 def test_a_redirect_without_location_fails(spider: IseBlogSpider) -> None:
-    spider.state.add_captures([GOOD], lambda c: POST)
+    spider.run.state.add_captures([GOOD], lambda c: POST)
 
     items = list(spider.parse_capture(_reply(spider, GOOD, status=302), GOOD))
 
@@ -401,7 +421,7 @@ def test_capture_downloads_stop_at_the_page_size_limit(tmp_path: Path) -> None:
     try:
         assert spider.capture_request(GOOD).meta["download_maxsize"] == 1234
     finally:
-        spider.state.close()
+        spider.run.state.close()
 
 
 @pytest.mark.parametrize(
@@ -414,28 +434,10 @@ def test_capture_downloads_stop_at_the_page_size_limit(tmp_path: Path) -> None:
 def test_a_download_stopped_at_the_limit_is_a_page_too_large_failure(
     spider: IseBlogSpider, error: Exception
 ) -> None:
-    spider.state.add_captures([GOOD], lambda c: POST)
+    spider.run.state.add_captures([GOOD], lambda c: POST)
     failure = Failure(error)
     failure.request = spider.capture_request(GOOD)
 
     spider.capture_failed(failure)
 
     assert _outcome(spider, POST, GOOD) == "failed:page-too-large"
-
-
-def test_each_phase_starts_with_a_milestone_line(
-    spider: IseBlogSpider, caplog: pytest.LogCaptureFixture
-) -> None:
-    listing = Capture(timestamp="20111006123456", original="http://www.ise.gov/blog")
-    spider.state.add_captures([GOOD, listing], capture_identity)
-    spider.state.set_outcome(f"{listing.timestamp} {listing.original}", "skip:x")
-    spider.crawler.stats.set_value("ise_archive/cdx/captures", 2)
-    spider.crawler.stats.set_value("ise_archive/cdx/new", 2)
-
-    with caplog.at_level(logging.INFO, logger="spiders.ise_blog"):
-        spider.log_milestone("posts")
-
-    assert caplog.messages == [
-        "Phase: posts. So far: 2 captures listed (2 new), 1 post URLs identified, "
-        "0 fetched, 0 extracted, 0 duplicates, 1 skipped, 0 failed"
-    ]

@@ -10,11 +10,11 @@ from time import monotonic
 import pytest
 from scrapy import Request
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
-from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.error import ConnectionLost
 
+from ise_archive.errors import ConfigError
 from spiders.middlewares import (
     ArchivePoolsMiddleware,
     BackoffRetryMiddleware,
@@ -148,9 +148,9 @@ def test_other_statuses_pass_through_untouched(tmp_path: Path) -> None:
     ],
 )
 def test_bad_429_settings_are_refused(tmp_path: Path, name: str, value: float) -> None:
-    crawler = make_crawler(tmp_path, **{name: value})
-    with pytest.raises(NotConfigured, match=name):
-        build_from_crawler(ArchivePoolsMiddleware, crawler)
+    """Refused when the crawler is made, never by disabling the middleware."""
+    with pytest.raises(ConfigError, match=name):
+        make_crawler(tmp_path, **{name: value})
 
 
 def _backoff(tmp_path: Path, **settings: object) -> tuple[BackoffRetryMiddleware, dict]:
@@ -208,9 +208,8 @@ def test_retries_end_after_retry_times(tmp_path: Path) -> None:
     "name", ["ISE_ARCHIVE_RETRY_BACKOFF_BASE", "ISE_ARCHIVE_RETRY_BACKOFF_MAX"]
 )
 def test_bad_backoff_settings_are_refused(tmp_path: Path, name: str) -> None:
-    crawler = make_crawler(tmp_path, **{name: -1.0})
-    with pytest.raises(NotConfigured, match=name):
-        build_from_crawler(BackoffRetryMiddleware, crawler)
+    with pytest.raises(ConfigError, match=name):
+        make_crawler(tmp_path, **{name: -1.0})
 
 
 PAGE = b"<html><head><title>t</title></head><body><p>page</p></body></html>"

@@ -12,7 +12,7 @@ from ise_archive.records import Capture
 from ise_archive.store.db import (
     CAPTURE_COLUMNS,
     SCHEMA_VERSION,
-    capture_from_row,
+    capture_from_db_row,
     open_database,
     write_transaction,
 )
@@ -106,6 +106,6 @@ def test_capture_round_trips_through_its_columns(db_path: Path):
         ),
     )
     assert (
-        capture_from_row(db.execute(f"SELECT {CAPTURE_COLUMNS} FROM t").fetchone())
+        capture_from_db_row(db.execute(f"SELECT {CAPTURE_COLUMNS} FROM t").fetchone())
         == capture
     )

@@ -25,7 +25,7 @@ C = "http://www.ise.gov/blog/tamara-wells/niem-30"
 
 
 def identity(capture: Capture) -> str | None:
-    """Stand-in for selection.capture_identity: post URL, or node:<nid>."""
+    """Stand-in for selection.capture_group: post URL, or node:<nid>."""
     nid = node_id(capture.original)
     return f"node:{nid}" if nid else canonical_post_url(capture.original)
 
