@@ -30,7 +30,11 @@ def test_the_defaults_are_valid_and_typed() -> None:
     checked = config()
     assert (checked.cdx_rpm, checked.replay_rps, checked.to_year) == (20.0, 1.5, 2026)
     assert checked.state_path == Path("output/.state/state.sqlite3")
-    assert checked.archive_url_base == "https://web.archive.org"
+    assert checked.archive_url_base == "wayback:https://web.archive.org"
+    assert (checked.archive.kind, checked.archive.root) == (
+        "wayback",
+        "https://web.archive.org",
+    )
     assert len(checked.queries) == len(checked.cdx_prefixes) * 11
 
 
@@ -75,7 +79,11 @@ def test_every_setting_of_the_settings_module_is_checked() -> None:
         ("ISE_ARCHIVE_CDX_FILTERS", "colour:red", "filter 'colour:red' is not"),
         ("ISE_ARCHIVE_CDX_COLLAPSE", "digest;x", "collapse 'digest;x' is not"),
         ("ISE_ARCHIVE_CDX_PREFIXES", "", "ISE_ARCHIVE_CDX_PREFIXES is empty"),
-        ("WAYBACK_BASE_URL", "notaurl", "WAYBACK_BASE_URL ('notaurl') must be an http"),
+        (
+            "WAYBACK_BASE_URL",
+            "notaurl",
+            "WAYBACK_BASE_URL ('notaurl') must be the http(s)",
+        ),
         ("ISE_ARCHIVE_ARCHIVE_URL_BASE", "ftp://x", "must be an http:// or https://"),
         ("OUTPUT_DIR", "", "OUTPUT_DIR ('') must be a directory path"),
         ("CONCURRENT_REQUESTS", "0", "CONCURRENT_REQUESTS ('0') must be"),

@@ -73,7 +73,7 @@ def test_a_bad_wayback_url_or_an_output_dir_that_is_a_file_exits_3(
     file_out = run_crawl(f"http://127.0.0.1:{_closed_port()}", afile)
 
     assert bad_url.returncode == file_out.returncode == 3
-    assert "WAYBACK_BASE_URL ('notaurl') must be an http" in bad_url.stderr
+    assert "WAYBACK_BASE_URL ('notaurl') must be the http(s) URL" in bad_url.stderr
     assert f"OUTPUT_DIR ('{afile}') cannot be written" in file_out.stderr
 
 
