@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
+#: How much of a post a record holds (see :attr:`Post.completeness`).
+Completeness = Literal["full", "partial"]
+
 #: What an archived page can be. Only ``post`` produces a record.
 PageKind = Literal["post", "listing", "feed", "tag", "user", "not_found", "other"]
 PAGE_KINDS: tuple[str, ...] = (
@@ -173,6 +176,13 @@ class Post:
     #: Filled by the merge step: every capture seen, and every distinct content.
     captures: tuple[CaptureRecord, ...] = ()
     versions: tuple[Version, ...] = ()
+    #: ``full``: read from an archived page of the post. ``partial``: no archive
+    #: holds a usable page, and the record says what archived feeds and listings
+    #: said of the post (title, author, date, tags, teaser as ``body_markdown``).
+    completeness: Completeness = "full"
+    #: For a partial record, the human archive URLs of the feed and listing
+    #: captures it was built from; empty for a full record.
+    sources: tuple[str, ...] = ()
 
     outcome = "record"
 
@@ -182,6 +192,30 @@ class Post:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Post:
         return post_from_json(data)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Teaser:
+    """What one archived feed item or listing teaser says about a post.
+
+    A post whose own pages no archive holds is known only from these: they become
+    its partial record (:mod:`ise_archive.store.partial`). ``body_html`` is the
+    teaser's HTML fragment (the feed's ``description``, the listing's summary),
+    rendered as Markdown when the record is built; ``source`` is the feed or
+    listing capture it was read from.
+    """
+
+    url: str
+    title: str = ""
+    author: str = ""
+    author_url: str = ""
+    published: datetime | date | None = None
+    tags: tuple[Tag, ...] = ()
+    body_html: str = ""
+    source: CaptureRef | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return to_json(self)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -200,6 +234,8 @@ class Skip:
     capture: CaptureRef | None = None
     discovered: tuple[str, ...] = ()
     next_page: str | None = None
+    #: What a feed or listing says about each post it lists (for partial records).
+    teasers: tuple[Teaser, ...] = ()
 
     outcome = "skip"
 
@@ -267,6 +303,23 @@ def post_from_json(data: Mapping[str, Any]) -> Post:
         template=data.get("template", ""),
         captures=tuple(_capture_record(c) for c in data.get("captures", ())),
         versions=tuple(Version(**v) for v in data.get("versions", ())),
+        completeness=data.get("completeness", "full"),
+        sources=tuple(data.get("sources", ())),
+    )
+
+
+def teaser_from_json(data: Mapping[str, Any]) -> Teaser:
+    """Rebuild a :class:`Teaser` from its ``to_json()`` form."""
+    source = data.get("source")
+    return Teaser(
+        url=data["url"],
+        title=data.get("title", ""),
+        author=data.get("author", ""),
+        author_url=data.get("author_url", ""),
+        published=parse_published(data.get("published")),
+        tags=tuple(Tag(**t) for t in data.get("tags", ())),
+        body_html=data.get("body_html", ""),
+        source=CaptureRef(**source) if source else None,
     )
 
 

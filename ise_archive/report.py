@@ -97,6 +97,9 @@ class RunReport:
     posts_unchanged: int = 0
     posts_total: int = 0
     posts_invalid: int = 0
+    #: Records built from feeds and listings alone (``completeness: "partial"``);
+    #: not in ``posts_total``, which counts posts with a full record.
+    posts_partial: int = 0
     skipped: Mapping[str, int] = field(default_factory=dict)
     failed: Mapping[str, int] = field(default_factory=dict)
     discovery_failed: Mapping[str, int] = field(default_factory=dict)
@@ -172,6 +175,7 @@ def build_report(
         posts_unchanged=_int(stats, "ise_archive/posts/unchanged"),
         posts_total=int((state_counts or {}).get("posts", 0)),
         posts_invalid=_int(stats, "ise_archive/posts/invalid"),
+        posts_partial=_int(stats, "ise_archive/posts/partial"),
         skipped=skipped,
         failed=failed,
         discovery_failed=_by_prefix(stats, _CDX_FAILED_PREFIX),
@@ -302,10 +306,12 @@ def check_accounting(report: RunReport) -> list[str]:
     if sum(report.failed.values()) > report.accounting.get("failed", 0):
         problems.append("more failures this run than failed captures in total")
     written = report.posts_added + report.posts_updated + report.posts_unchanged
-    if report.posts_total and written and written != report.posts_total:
+    in_dataset = report.posts_total + report.posts_partial
+    if report.posts_total and written and written != in_dataset:
+        partial = f" ({report.posts_partial} partial)" if report.posts_partial else ""
         problems.append(
             f"posts added+updated+unchanged = {written}, "
-            f"but the dataset has {report.posts_total}"
+            f"but the dataset has {in_dataset}{partial}"
         )
     return problems
 
@@ -328,7 +334,12 @@ def summary_paragraph(
         f"Captures: {report.captures_discovered} known, {report.captures_listed} "
         f"listed this run, {report.captures_new} new; {report.fetched} fetched.",
         f"Posts: {report.posts_added} added, {report.posts_updated} updated, "
-        f"{report.posts_unchanged} unchanged ({report.posts_total} in the dataset).",
+        f"{report.posts_unchanged} unchanged ({report.posts_total} in the dataset"
+        + (
+            f", and {report.posts_partial} known only from feeds and listings)."
+            if report.posts_partial
+            else ")."
+        ),
         f"Outcomes so far: {acc.get('record', 0)} records, "
         f"{acc.get('duplicate', 0)} duplicates, {acc.get('skip', 0)} skipped, "
         f"{acc.get('failed', 0)} failed, {acc.get('pending', 0)} pending.",

@@ -58,7 +58,7 @@ class DatasetPipeline:
             changes.previous = _previous_record_hashes(output_dir / "records.jsonl")
             write_dataset(
                 output_dir,
-                run.state.merged_posts(archive_base_url=run.config.archive_url_base),
+                run.state.dataset_posts(archive_base_url=run.config.archive_url_base),
                 run=RunInfo(
                     tool_version=__version__,
                     source_archive=run.config.archive.view_root
@@ -111,10 +111,13 @@ class _RecordChanges:
 
     def __init__(self, previous: dict[str, str]) -> None:
         self.previous = previous
-        self.counts = dict.fromkeys(("added", "updated", "unchanged", "invalid"), 0)
+        self.counts = dict.fromkeys(
+            ("added", "updated", "unchanged", "invalid", "partial"), 0
+        )
 
     def written(self, post: Post, line: str) -> None:
         digest = hashlib.sha256(line.rstrip("\n").encode()).hexdigest()
+        self.counts["partial"] += post.completeness == "partial"
         before = self.previous.pop(post.url, None)
         if before is None:
             self.counts["added"] += 1

@@ -45,5 +45,8 @@ class CaptureStatePipeline:
         else:
             outcome = f"skip:{item.reason}"
             state.set_outcome(key, outcome)
+            if item.teasers:
+                # what a feed or listing says of its posts: partial records
+                state.add_teasers(item.teasers)
         run.count_outcome(outcome)
         return item

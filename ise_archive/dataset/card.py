@@ -33,6 +33,7 @@ _TABLE_TYPES = {
     "links": "array",
     "captures": "array",
     "versions": "array",
+    "sources": "array",
     "capture": "object",
 }
 _SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"))
@@ -175,6 +176,7 @@ def render_card(
         captures=counts["captures"],
         versions=counts["versions"],
         changed=counts["posts_with_several_versions"],
+        partial=counts.get("posts_partial", 0),
         undated=counts["posts_by_year"].get("undated", 0),
         by_year=by_year or "| - | 0 |",
         fields=fields,
@@ -303,6 +305,7 @@ provenance of every archived copy.
 ## Counts
 
 - posts: {posts} (undated: {undated})
+- of which known only from feeds and listings (`completeness: "partial"`): {partial}
 - captures of those posts listed in `captures`: {captures}
 - distinct contents listed in `versions`: {versions} ({changed} posts changed between
   captures)
@@ -343,6 +346,12 @@ survives), and `capture` says which one. `captures` lists every capture seen and
 came of it; `versions` lists each distinct body text (SHA-256 and word count) with
 the first and last capture that showed it.
 
+A post that archived RSS feeds or blog listings name but whose own page no archive
+holds still has a record, marked `completeness: "partial"`: its title, author, date,
+tags and teaser text as those feeds and listings gave them, `sources` listing the
+feed and listing captures, and no `captures`. Its Markdown file says so under the
+title. A later run that finds a full page of the post replaces it.
+
 ### Capture outcomes
 
 Each entry of `captures` has an `outcome`, what became of that capture:
@@ -360,8 +369,9 @@ writing. Re-running on the same archive gives a byte-identical dataset.
 
 ## Known gaps
 
-- Only what the Wayback Machine captured exists here: posts never captured, or whose
-  only captures are broken, are missing; the counts above are what was recovered.
+- Only what the archives captured exists here: a post never captured, or whose only
+  captures are broken, has at most a partial record from the feeds and listings
+  that named it, and is missing when none did.
 - Comments, images (only their URLs and captions are kept) and attachments are not
   included.
 - `published` carries only the day when the captured page showed no time.

@@ -219,10 +219,17 @@ def _stage_posts(
             counts["captures"] += len(post.captures)
             counts["versions"] += len(post.versions)
             counts["posts_with_several_versions"] += len(post.versions) > 1
+            counts["posts_partial"] += post.completeness == "partial"
             by_year[str(post.published.year) if post.published else "undated"] += 1
     summary: dict[str, Any] = {
         key: counts[key]
-        for key in ("posts", "captures", "versions", "posts_with_several_versions")
+        for key in (
+            "posts",
+            "captures",
+            "versions",
+            "posts_with_several_versions",
+            "posts_partial",
+        )
     }
     summary["posts_by_year"] = dict(sorted(by_year.items()))
     summary["markdown_files"] = len(taken)

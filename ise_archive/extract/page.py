@@ -45,6 +45,7 @@ from ise_archive.errors import NotHTML, PageTooLarge, TruncatedCapture
 from ise_archive.extract import nonpost, replay
 from ise_archive.extract.fields import PostFields, body_text, first
 from ise_archive.extract.generic import reader as generic
+from ise_archive.extract.teasers import feed_teasers, listing_teasers
 from ise_archive.extract.templates import d7_2011, d7_2014, print_page
 from ise_archive.markdown.converter import render_markdown
 from ise_archive.normalize.charset import decode_html, header_value
@@ -56,7 +57,7 @@ from ise_archive.normalize.urls import (
     is_site_url,
     unwrap_archive_url,
 )
-from ise_archive.records import CaptureRef, Post, Skip
+from ise_archive.records import CaptureRef, Post, Skip, Teaser
 
 logger = logging.getLogger(__name__)
 
@@ -238,13 +239,15 @@ class PostPage:
         if not any(tag in lowered_end for tag in FEED_END_TAGS):
             raise TruncatedCapture(f"{self.url or 'feed'}: feed ends before its root")
         url = unwrap_archive_url(self.url) if self.url else nonpost.feed_url(root)
+        capture = self._capture_ref(url, self.timestamp)
         return Skip(
             kind="feed",
             reason="not-a-post:feed",
             url=canonical_site_url(url) if url else "",
-            capture=self._capture_ref(url, self.timestamp),
+            capture=capture,
             discovered=tuple(nonpost.feed_post_urls(root)),
             next_page=nonpost.feed_next_page(root),
+            teasers=feed_teasers(root, capture),
         )
 
 
@@ -377,9 +380,11 @@ def _page_skip(
 ) -> Skip:
     discovered: tuple[str, ...] = ()
     next_page = None
+    teasers: tuple[Teaser, ...] = ()
     if page_class.kind in {"listing", "tag", "user"}:
         discovered = tuple(nonpost.listing_post_urls(doc))
         next_page = nonpost.next_page_url(doc)
+        teasers = listing_teasers(doc, page_url, capture)
     elif page_class.reason.endswith("redirect"):
         target = nonpost.redirect_target(doc, page_url)
         discovered = (target,) if target else ()
@@ -393,6 +398,7 @@ def _page_skip(
         capture=capture,
         discovered=discovered,
         next_page=next_page,
+        teasers=teasers,
     )
 
 

@@ -41,6 +41,9 @@ def render_post_document(post: Post) -> str:
         ("archive_url", _optional(capture and capture.archive_url)),
         ("capture_timestamp", _optional(capture and capture.timestamp)),
     ]
+    if post.completeness != "full":  # full documents keep their header unchanged
+        fields.append(("completeness", yaml_string(post.completeness)))
+        fields.append(("sources", _string_list(post.sources)))
     header = "".join(f"{key}: {value}\n" for key, value in fields)
     body = (post.markdown or post.body_markdown).replace("\r\n", "\n")
     body = body.replace("\r", "\n").strip("\n")

@@ -34,6 +34,16 @@ EVIDENCE_SCHEMA = """CREATE TABLE IF NOT EXISTS evidence (
     warc_offset INTEGER,
     verified INTEGER NOT NULL
 )"""
+#: What archived feeds and listings said of each post they listed (a
+#: :class:`~ise_archive.records.Teaser` as JSON), one row per post and source
+#: capture: the partial records of posts no archive kept a page of. Added to
+#: version 1 the same way.
+TEASERS_SCHEMA = """CREATE TABLE IF NOT EXISTS teasers (
+    url TEXT NOT NULL,
+    source TEXT NOT NULL,
+    teaser_json TEXT NOT NULL,
+    PRIMARY KEY (url, source)
+)"""
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE runs (
@@ -118,6 +128,7 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
             return
         version = stored_version(db)
         db.execute(EVIDENCE_SCHEMA)
+        db.execute(TEASERS_SCHEMA)
     if version is None or version > SCHEMA_VERSION:
         raise StateError(
             f"state database {path} has schema version {version!r}; this "
@@ -161,6 +172,7 @@ def create_tables(db: sqlite3.Connection) -> None:
         if statement.strip():
             db.execute(statement)
     db.execute(EVIDENCE_SCHEMA)
+    db.execute(TEASERS_SCHEMA)
     db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
 

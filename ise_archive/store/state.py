@@ -25,18 +25,20 @@ This module does not fetch, parse or write dataset files; merging lives in
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from ise_archive.errors import StateError
 from ise_archive.normalize.urls import node_id
 from ise_archive.outcomes import is_outcome, is_retryable, outcome_class
-from ise_archive.records import Capture, Post, WarcRef
+from ise_archive.records import Capture, Post, Teaser, WarcRef, teaser_from_json
 from ise_archive.store.db import (
     CAPTURE_COLUMNS,
     capture_from_db_row,
@@ -44,12 +46,23 @@ from ise_archive.store.db import (
     write_transaction,
 )
 from ise_archive.store.merge import merge_post, rank_extracted, state_key
+from ise_archive.store.partial import partial_post
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_STATE_PATH = Path(".state") / "state.sqlite3"  # relative to OUTPUT_DIR
 
 _PAGE = 500  # rows per query when streaming: writes between pages stay safe
+
+
+def _record_order(post: Post) -> tuple[str, str]:
+    return _sort_key(post.published), post.url
+
+
+def _sort_key(published: date | None) -> str:
+    """Records go by ``published``; "~" sorts after every ISO date, so undated
+    posts come last."""
+    return published.isoformat() if published else "~"
 
 
 class State:
@@ -364,6 +377,56 @@ class State:
                 return
             last = page[-1]
 
+    def add_teasers(self, teasers: Iterable[Teaser]) -> int:
+        """Keep what a feed or listing capture said about the posts it lists.
+
+        One row per (post URL, source capture); reading the same capture again
+        replaces its rows. Returns how many were stored.
+        """
+        rows = []
+        for teaser in teasers:
+            source = teaser.source
+            key = f"{source.timestamp} {source.original}" if source else ""
+            text = json.dumps(
+                teaser.to_json(), ensure_ascii=False, allow_nan=False, sort_keys=True
+            )
+            rows.append((teaser.url, key, text))
+        if rows:
+            with self._transaction():
+                self._db.executemany(
+                    "INSERT INTO teasers (url, source, teaser_json) VALUES (?, ?, ?) "
+                    "ON CONFLICT (url, source) DO UPDATE SET "
+                    "teaser_json = excluded.teaser_json",
+                    rows,
+                )
+        return len(rows)
+
+    def partial_posts(self) -> list[Post]:
+        """A partial record per post known only from teasers, by (published, url).
+
+        A URL with a full record (a row in ``posts``) gets none: a full page found
+        later replaces the partial record. Built in memory and sorted by the date
+        the record carries: they are few (the posts no archive kept a page of) and
+        small (a teaser each).
+        """
+        teasers: dict[str, list[Teaser]] = {}
+        rows = self._db.execute(
+            "SELECT url, teaser_json FROM teasers "
+            "WHERE url NOT IN (SELECT url FROM posts) ORDER BY url, source"
+        )
+        for url, text in rows:
+            teasers.setdefault(url, []).append(teaser_from_json(json.loads(text)))
+        posts = [p for p in map(partial_post, teasers.values()) if p is not None]
+        return sorted(posts, key=_record_order)
+
+    def dataset_posts(self, *, archive_base_url: str) -> Iterator[Post]:
+        """Every record of the dataset, full and partial, by (published, url)."""
+        return heapq.merge(
+            self.merged_posts(archive_base_url=archive_base_url),
+            self.partial_posts(),
+            key=_record_order,
+        )
+
     def counts(self) -> dict[str, int]:
         """Captures in total and by outcome class, and posts with a record."""
         result = dict.fromkeys(
@@ -436,8 +499,7 @@ class State:
             self._db.execute("DELETE FROM posts WHERE url = ?", (url,))
             return
         published = next((p.published for _, p in ranked if p.published), None)
-        # "~" sorts after every ISO date: undated posts come last.
-        sort_key = published.isoformat() if published else "~"
+        sort_key = _sort_key(published)
         self._db.execute(
             "INSERT INTO posts (url, sort_key) VALUES (?, ?) "
             "ON CONFLICT (url) DO UPDATE SET sort_key = excluded.sort_key",

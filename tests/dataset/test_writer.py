@@ -332,6 +332,7 @@ def test_manifest_lists_every_file_with_checksum(tmp_path: Path) -> None:
             "captures": 11,
             "versions": 9,
             "posts_with_several_versions": 1,
+            "posts_partial": 0,
             "posts_by_year": {"2011": 3, "2012": 1, "2013": 2, "2014": 1, "undated": 1},
             "markdown_files": 8,
         },

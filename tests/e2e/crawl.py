@@ -51,9 +51,17 @@ def run_crawl(
     )
 
 
-def read_records(output_dir: Path) -> list[dict[str, Any]]:
+def read_records(
+    output_dir: Path, completeness: str | None = "full"
+) -> list[dict[str, Any]]:
+    """The records of a dataset: by default the full ones (read from a page of the
+    post), which the gold describes; ``"partial"`` for the posts known only from
+    feeds and listings, None for all."""
     lines = (output_dir / "records.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines]
+    records = [json.loads(line) for line in lines]
+    if completeness is None:
+        return records
+    return [r for r in records if r["completeness"] == completeness]
 
 
 def gold_posts() -> dict[str, dict[str, Any]]:

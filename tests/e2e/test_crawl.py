@@ -137,7 +137,11 @@ def test_the_crawled_dataset_exports_to_parquet(
 
     target = export_parquet(clean_crawl.output_dir, tmp_path / "records.parquet")
     table = pq.read_table(target)
-    assert sorted(table.column("url").to_pylist()) == sorted(gold_posts())
+    every = read_records(clean_crawl.output_dir, completeness=None)
+    assert table.column("url").to_pylist() == [r["url"] for r in every]
+    assert table.column("completeness").to_pylist() == [
+        r["completeness"] for r in every
+    ]
 
 
 def test_markdown_files_have_the_seed_layout(clean_crawl: CrawlRun) -> None:
@@ -161,3 +165,31 @@ def test_markdown_files_have_the_seed_layout(clean_crawl: CrawlRun) -> None:
     assert " ? " not in document
     assert "(#)" not in document
     assert "/web/" not in document
+
+
+def test_posts_known_only_from_feeds_get_partial_records(clean_crawl: CrawlRun) -> None:
+    """The dev feeds and listings name posts no capture holds (issue 14)."""
+    partial = read_records(clean_crawl.output_dir, completeness="partial")
+    full_urls = {r["url"] for r in read_records(clean_crawl.output_dir)}
+    niem = next(r for r in partial if r["title"] == "NIEM 3.2 and Beyond")
+    feed = "https://www.ise.gov/iseblog/feed"
+    assert {k: niem[k] for k in ("url", "author", "published", "tags", "sources")} == {
+        "url": "http://www.ise.gov/blog/joe-laporte/niem-32-and-beyond",
+        "author": "Joe LaPorte",
+        "published": "2015-10-06T11:00:00-04:00",
+        "tags": [{"name": "NIEM", "url": "http://www.ise.gov/category/free-tags/niem"}],
+        "sources": [f"{clean_crawl.server.base_url}/web/20160201120000/{feed}"],
+    }
+    assert niem["body_markdown"] == (
+        "The latest NIEM release brings new domains and smoother tooling.\n"
+    )
+    assert not {r["url"] for r in partial} & full_urls
+    assert all(r["captures"] == [] and r["sources"] for r in partial)
+    report = _last_report(clean_crawl.output_dir)
+    assert report["posts_partial"] == len(partial) > 0
+    card = (clean_crawl.output_dir / "README.md").read_text(encoding="utf-8")
+    assert f'(`completeness: "partial"`): {len(partial)}' in card
+    markdown = (
+        clean_crawl.output_dir / "posts/2015/10/niem-32-and-beyond.md"
+    ).read_text(encoding="utf-8")
+    assert 'completeness: "partial"' in markdown and "Partial record." in markdown
