@@ -78,9 +78,10 @@ def run_demo(out: Path | None, *, debug: bool = False) -> int:
     finally:
         _stop(server)
     if code == 0:
-        posts = _count_lines(out / RECORDS_FILE)
+        posts, partial = _count_records(out / RECORDS_FILE)
+        known = f" (and {partial} known only from feeds)" if partial else ""
         print(
-            f"ise-archive demo: done: {posts} posts in {out}\n"
+            f"ise-archive demo: done: {posts} posts{known} in {out}\n"
             f"  records: {out / RECORDS_FILE}\n"
             f"  check it: ise-archive validate {out}"
         )
@@ -171,12 +172,19 @@ def _stop(
             stream.close()
 
 
-def _count_lines(path: Path) -> int:
+def _count_records(path: Path) -> tuple[int, int]:
+    """Full and partial records (``completeness``) of a records.jsonl."""
+    full = partial = 0
     try:
         with path.open("rb") as handle:
-            return sum(1 for _ in handle)
+            for line in handle:
+                if b'"completeness": "partial"' in line:
+                    partial += 1
+                else:
+                    full += 1
     except OSError:
-        return 0
+        return 0, 0
+    return full, partial
 
 
 __all__ = ["DEMO_SETTINGS", "DemoError", "checkout_root", "run_demo"]
