@@ -18,6 +18,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
+from ise_archive.archive.wayback import parse_archive_url
+
 SITE_HOST = "www.ise.gov"
 SITE_ROOT = "http://www.ise.gov"
 SITE_HOSTS = frozenset({"ise.gov", "www.ise.gov"})
@@ -26,15 +28,6 @@ UrlKind = Literal[
     "post", "print", "node", "listing", "feed", "tag", "user", "other", "offsite"
 ]
 
-# /web/20111006123456/http://www.ise.gov/...   /web/20111006123456im_/http://...
-# https://web.archive.org/web/2011id_/ise.gov/  //web.archive.org/web/20111006123456/...
-_ARCHIVE_PREFIX = re.compile(
-    r"^(?:(?:https?:)?//[^/]+)?/web/(?P<ts>\d{1,14})(?P<mod>[a-z]{2}_|\*)?/(?P<url>.*)$",
-    re.IGNORECASE | re.DOTALL,
-)
-# http:/www.ise.gov/x  (a slash collapsed by a proxy or a careless rewrite)
-_COLLAPSED_SCHEME = re.compile(r"^(https?):/(?!/)", re.IGNORECASE)
-_HAS_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 _PERCENT_ESCAPE = re.compile(r"%[0-9a-f]{2}", re.IGNORECASE)
 # /blog/ise-bloggers/welcome-ise-blog   /print/blog/joe-laporte/officer-safety-...
 _POST_PATH = re.compile(
@@ -82,21 +75,23 @@ def plain_url_parts(url: str) -> tuple[str, str] | None:
 def unwrap_archive_url(url: str) -> str:
     """Undo the Wayback Machine's rewriting of one URL; other URLs pass unchanged.
 
+    The replay URL is read by :func:`ise_archive.archive.wayback.parse_archive_url`,
+    the one parser of replay URLs (any path before ``/web/``, as OpenWayback's
+    ``/wayback/web/...``, collapsed and missing schemes).
+
     >>> unwrap_archive_url("/web/20111006123456im_/http://www.ise.gov/logo.png")
     'http://www.ise.gov/logo.png'
     >>> unwrap_archive_url("https://web.archive.org/web/2011/ise.gov/blog")
     'http://ise.gov/blog'
+    >>> unwrap_archive_url("http://host/wayback/web/2011/http://www.ise.gov/blog")
+    'http://www.ise.gov/blog'
     """
     url = url.strip()
     for _ in range(3):  # a rewritten URL can itself be rewritten (nested replays)
-        match = _ARCHIVE_PREFIX.match(url)
-        if not match:
+        parsed = parse_archive_url(url)
+        if parsed is None:
             break
-        url = match.group("url")
-        if _COLLAPSED_SCHEME.match(url):
-            url = _COLLAPSED_SCHEME.sub(r"\1://", url)
-        if not _HAS_SCHEME.match(url):
-            url = "http://" + url.lstrip("/")
+        url = parsed[2]
     return url
 
 
