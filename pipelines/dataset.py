@@ -14,9 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from scrapy.crawler import Crawler
 
@@ -26,7 +28,8 @@ from ise_archive.errors import DatasetError
 from ise_archive.exit_codes import ExitCode
 from ise_archive.records import Post
 from ise_archive.report import build_report, summary_paragraph, write_report
-from spiders.run import crawl_run
+from ise_archive.runs import incomplete_reason, run_settings
+from spiders.run import CrawlRun, crawl_run
 
 logger = logging.getLogger(__name__)
 
@@ -59,12 +62,7 @@ class DatasetPipeline:
             write_dataset(
                 output_dir,
                 run.state.dataset_posts(archive_base_url=run.config.archive_url_base),
-                run=RunInfo(
-                    tool_version=__version__,
-                    source_archive=run.config.archive.view_root
-                    or run.config.archive.root,
-                    parameters=run.parameters,
-                ),
+                run=_run_info(run, stats.get_stats()),
                 on_invalid=changes.invalid,
                 on_written=changes.written,
             )
@@ -85,7 +83,10 @@ class DatasetPipeline:
             blocked=run.blocked,
             interrupted=run.interrupted,
             io_error=io_error,
-            parameters=run.parameters,
+            parameters={
+                **run.parameters,
+                "settings": run_settings(self.crawler.settings.copy_to_dict()),
+            },
         )
         run.state.end_run(run.run_id, report.to_json())
         try:
@@ -96,10 +97,35 @@ class DatasetPipeline:
             path = None
         run.exit_code = ExitCode(report.exit_code)
         stats.set_value("ise_archive/run_changed", report.status != "no-change")
-        run.summary = summary_paragraph(report)
-        logger.info(
-            "%(summary)s (report: %(path)s)", {"summary": run.summary, "path": path}
+        run.summary = summary_paragraph(
+            report, dataset_dir=output_dir, report_path=path
         )
+        logger.info("%(summary)s", {"summary": run.summary})
+
+
+def _run_info(run: CrawlRun, stats: Mapping[str, Any]) -> RunInfo:
+    """What the manifest and card say about this run: which, when, from where, and
+    whether it finished (decided before the report, which needs the dataset)."""
+    reason = incomplete_reason(
+        blocked=run.blocked,
+        interrupted=run.interrupted,
+        discovery_failed={
+            key: value
+            for key, value in stats.items()
+            if key.startswith("ise_archive/cdx/failed/") and isinstance(value, int)
+        },
+        pending=run.state.counts().get("pending", 0),
+    )
+    return RunInfo(
+        tool_version=__version__,
+        source_archive=run.config.archive.view_root or run.config.archive.root,
+        archives=(run.config.archive.root,),
+        parameters=run.parameters,
+        run_id=run.run_id,
+        started=run.started,
+        complete=reason is None,
+        incomplete_reason=reason or "",
+    )
 
 
 class _RecordChanges:

@@ -19,6 +19,7 @@ from scrapy.crawler import Crawler
 
 from ise_archive.config import CrawlConfig
 from ise_archive.exit_codes import ExitCode
+from ise_archive.runs import new_run_id
 from ise_archive.store.state import State
 from spiders.config import crawl_config
 
@@ -31,8 +32,8 @@ class CrawlRun:
         self.config = config
         self.state = state
         self.started = datetime.now(UTC)
-        # milliseconds: two runs started in the same second stay two runs
-        self.run_id = self.started.strftime("%Y%m%dT%H%M%S.%f")[:-3] + "Z"
+        # also the report's file name, runs/<run id>.json
+        self.run_id = new_run_id(self.started)
         self.parameters: dict[str, Any] = {}
         self.blocked = False
         self.exit_code = ExitCode.OK

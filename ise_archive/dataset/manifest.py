@@ -29,8 +29,9 @@ MANIFEST_FORMAT = 2
 class RunInfo:
     """What the manifest and card say about the run that made the dataset.
 
-    ``archives`` are the base URLs fetched from (default: ``source_archive``, the
-    base of every ``archive_url``). ``run_id`` and ``started`` (UTC) name the crawl;
+    ``archives`` are the roots fetched from (default: ``source_archive``, the base
+    of every ``archive_url``, which differs when a local mirror stands in).
+    ``run_id`` and ``started`` (UTC) name the crawl;
     ``complete`` is False, with ``incomplete_reason``, when the run stopped before
     it had processed every capture it listed (blocked, interrupted, discovery
     failed), so a reader knows the dataset may lack posts.
@@ -78,10 +79,9 @@ def file_list(entries: Mapping[str, tuple[str, int]]) -> list[dict[str, Any]]:
 
 
 def archives_used(run: RunInfo) -> list[dict[str, str]]:
-    """``[{title, url}]`` of each archive the run read, titled by what it is."""
-    urls = dict.fromkeys(
-        u.rstrip("/") for u in (*run.archives, run.source_archive) if u
-    )
+    """``[{title, url}]`` of each archive the run fetched from, titled by what it
+    is (a local imitation is not the Internet Archive)."""
+    urls = dict.fromkeys(u.rstrip("/") for u in run.archives or (run.source_archive,))
     return [{"title": archive_title(url), "url": url} for url in urls]
 
 
