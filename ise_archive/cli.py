@@ -30,27 +30,22 @@ from urllib.parse import urlsplit
 
 from ise_archive import __version__
 from ise_archive.errors import IseArchiveError
+from ise_archive.exit_codes import EXIT_CODE_HELP, ExitCode
 
-# The project's exit codes (docs/operations.md); 2 is left to argparse and Scrapy.
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_CONFIG = 3
-EXIT_INTERNAL = 70
-EXIT_IO = 74
-EXIT_INTERRUPTED = 130
-
-EXIT_CODES_HELP = """\
-exit codes (the same table for `scrapy crawl ise_blog`):
-  0    OK: finished (also: nothing changed, or a partial run within the threshold)
-  1    FAILED: finished but lost too much or discovery failed; validate found problems
-  2    usage error reported by argparse or Scrapy (never ours)
-  3    CONFIG: cannot start: bad setting, argument, option or unusable input/output
-       path; nothing was requested or written
-  70   INTERNAL: a bug in ise-archive (rerun with --debug and report it)
-  74   IO: the dataset, state or report could not be written
-  75   TEMPFAIL: the archive blocked us or cannot be reached; run again later
-  130  INTERRUPTED: stopped by Ctrl-C or SIGTERM; run the same command again
-"""
+#: The project's one table (ise_archive.exit_codes), with argparse's 2 in its place.
+EXIT_CODES_HELP = (
+    "exit codes (the same table for `scrapy crawl ise_blog`):\n"
+    + "\n".join(
+        f"  {int(code):>3}  {text}"
+        for code, text in sorted(
+            [
+                *((int(c), t) for c, t in EXIT_CODE_HELP.items()),
+                (2, "usage error reported by argparse or Scrapy (never ours)"),
+            ]
+        )
+    )
+    + "\n"
+)
 
 #: Problems of one kind ``validate`` lists before it summarises the rest.
 DEFAULT_MAX_PROBLEMS = 10
@@ -65,7 +60,7 @@ logger = logging.getLogger(__name__)
 class CommandError(Exception):
     """An error the user can fix: printed as one line, exits with ``code``."""
 
-    def __init__(self, message: str, code: int = EXIT_CONFIG) -> None:
+    def __init__(self, message: str, code: int = ExitCode.CONFIG) -> None:
         super().__init__(message)
         self.code = code
 
@@ -86,12 +81,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code
     except KeyboardInterrupt:
         _error("interrupted")
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
         # the reader (| head) went away: not an error worth a traceback
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
+        return ExitCode.OK
     except Exception as exc:
         if debug:
             raise
@@ -99,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"internal error: {type(exc).__name__}: {exc} (a bug: run again with "
             "--debug for the traceback and report it)"
         )
-        return EXIT_INTERNAL
+        return ExitCode.INTERNAL
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -183,7 +178,7 @@ def _run_extract(args: argparse.Namespace) -> int:
     headers = _read_headers(args.headers) if args.headers else None
     if args.paths.count("-") > 1:
         raise CommandError("'-' (standard input) can be given only once")
-    status = EXIT_OK
+    status = ExitCode.OK
     for name in args.paths:
         try:
             body = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
@@ -191,11 +186,11 @@ def _run_extract(args: argparse.Namespace) -> int:
             result = _extract_page(page, url)
         except OSError as exc:
             _error(f"{name}: cannot read: {exc.strerror or exc}")
-            status = EXIT_FAILED
+            status = ExitCode.FAILED
             continue
         except IseArchiveError as exc:
             _error(f"{name}: {type(exc).__name__}: {exc}")
-            status = EXIT_FAILED
+            status = ExitCode.FAILED
             continue
         data = result.to_json()
         text = json.dumps(data, ensure_ascii=False, indent=2 if args.pretty else None)
@@ -363,8 +358,8 @@ def _run_validate(args: argparse.Namespace) -> int:
             "again to complete it" + ("" if args.strict else " (--strict fails)")
         )
     if verdict.problems or (args.strict and incomplete):
-        return EXIT_FAILED
-    return EXIT_OK
+        return ExitCode.FAILED
+    return ExitCode.OK
 
 
 def _print_validation_text(directory: Path, verdict: _Verdict, cap: int) -> None:
@@ -432,10 +427,10 @@ def _run_export(args: argparse.Namespace) -> int:
     except OSError as exc:
         where = exc.filename or args.output_dir
         raise CommandError(
-            f"{where}: cannot write the export: {exc.strerror or exc}", EXIT_IO
+            f"{where}: cannot write the export: {exc.strerror or exc}", ExitCode.IO
         ) from exc
     sys.stdout.write(f"{target}\n")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 # --- verify, rebuild (the WARC evidence) ---------------------------------------------

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from ise_archive.dataset.paths import RECORDS_FILE
+from ise_archive.exit_codes import ExitCode
 
 #: Politeness relaxed for the local imitation only (it has no rate limit to respect),
 #: and no proxy: an ``http_proxy`` in the environment must not swallow 127.0.0.1.
@@ -42,9 +43,9 @@ _SERVER_LINE = re.compile(r"at (http://\S+)")
 
 
 class DemoError(Exception):
-    """The demo cannot run; ``code`` is the exit code (3: cannot start)."""
+    """The demo cannot run; ``code`` is its exit code (CONFIG: cannot start)."""
 
-    def __init__(self, message: str, code: int = 3) -> None:
+    def __init__(self, message: str, code: int = ExitCode.CONFIG) -> None:
         super().__init__(message)
         self.code = code
 
@@ -134,7 +135,7 @@ def _server_url(server: subprocess.Popen[str]) -> str:
     raise DemoError(
         "the local Wayback imitation did not start (run `python -m tests.wayback "
         "--port 0` to see why)",
-        code=70,
+        code=ExitCode.INTERNAL,
     )
 
 
@@ -151,7 +152,7 @@ def _crawl(root: Path, base_url: str, out: Path, *, debug: bool) -> int:
         # Ctrl-C reached the crawl too (same process group): let it finish its
         # partial dataset, then report the interruption
         _stop(crawl, signal.SIGINT, timeout=60)
-        return 130
+        return ExitCode.INTERRUPTED
 
 
 def _stop(
