@@ -210,6 +210,7 @@ def _extract_page(page: Any, url: str | None) -> Any:
 
     import lxml.html
 
+    from ise_archive.archive.archives import parse_archive
     from ise_archive.markdown.converter import render_markdown
     from ise_archive.normalize.urls import canonical_post_url
     from ise_archive.records import Post
@@ -223,7 +224,8 @@ def _extract_page(page: Any, url: str | None) -> Any:
         item = replace(item, url=named)
     body = reading.fields.body
     body_html = lxml.html.tostring(body, encoding="unicode") if body is not None else ""
-    return render_markdown(item, body_html)
+    archive = parse_archive(page.options.archive_base_url)
+    return render_markdown(item, body_html, archive)
 
 
 def _checked_timestamp(value: str) -> str:

@@ -97,6 +97,11 @@ class Link:
     n: int
     url: str
     text: str = ""
+    #: The archive's replay URL of ``url`` at the post's capture time
+    #: (``<archive>/web/<timestamp>/<url>``): the archive redirects it to its nearest
+    #: capture, so a reader has a way in to a dead link at no request. "" for a
+    #: ``mailto:`` link and for a record without a capture (partial records).
+    archived_url: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -375,8 +375,10 @@ writing. Re-running on the same archive gives a byte-identical dataset.
 - Comments, images (only their URLs and captions are kept) and attachments are not
   included.
 - `published` carries only the day when the captured page showed no time.
-- Links in the text point at the original (dead) ise.gov URLs; prefix them with
-  `https://web.archive.org/web/` to read them.
+- Links in the text point at the original (dead) URLs; the Links list of each
+  Markdown file, and `links[].archived_url` in the records, give each one's archived
+  copy at the post's capture time. That URL is built, not checked: the archive
+  redirects it to its nearest capture, or answers that it holds none.
 
 ## License
 

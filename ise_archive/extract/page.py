@@ -152,7 +152,8 @@ class PostPage:
         body_html = (
             lxml.html.tostring(body, encoding="unicode") if body is not None else ""
         )
-        return render_markdown(reading.item, body_html)
+        archive = parse_archive(self.options.archive_base_url)
+        return render_markdown(reading.item, body_html, archive)
 
     def read(self) -> PageReading:
         """The page's fields and record before Markdown rendering (see to_item)."""

@@ -26,6 +26,7 @@ from typing import ClassVar
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from markdownify import ATX, MarkdownConverter, chomp
 
+from ise_archive.archive.archives import WebArchive
 from ise_archive.markdown.document import render_document, tidy_markdown
 from ise_archive.markdown.links import (
     link_destination,
@@ -305,8 +306,13 @@ class BodyConverter(MarkdownConverter):
         return self._table_widths[key]
 
 
-def render_markdown(post: Post, body_html: str) -> Post:
+def render_markdown(
+    post: Post, body_html: str, archive: WebArchive | None = None
+) -> Post:
     """``post`` with its Markdown, links, word count and content hash filled in.
+
+    ``archive`` is the archive the post was captured from: each link gets its
+    replay URL there at the post's capture time (see ``render_document``).
 
     ``body_html`` is the isolated article body; its links should already be
     absolute and unwrapped from Wayback form, but relative ones are resolved against
@@ -316,7 +322,7 @@ def render_markdown(post: Post, body_html: str) -> Post:
     converter = BodyConverter(base_url=post.url)
     soup = BeautifulSoup(body_html, "lxml", element_classes={Tag: BodyTag})
     body = converter.render_body(soup)
-    markdown, links = render_document(post, body, converter.targets)
+    markdown, links = render_document(post, body, converter.targets, archive)
     body_markdown = tidy_markdown(resolve_placeholders(body, converter.targets, None))
     return dataclasses.replace(
         post,

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
+from ise_archive.archive.archives import WebArchive
 from ise_archive.markdown.links import (
     LinkTable,
     render_links_section,
@@ -52,14 +54,21 @@ TAG_SEPARATOR = " · "
 
 
 def render_document(
-    post: Post, body: str, targets: list[tuple[str, str]]
+    post: Post,
+    body: str,
+    targets: list[tuple[str, str]],
+    archive: WebArchive | None = None,
 ) -> tuple[str, tuple[Link, ...]]:
     """The whole document and its numbered links.
 
     ``body`` is the converted body with link placeholders naming ``targets``
-    (``(url, text)`` in writing order); they become ``[n]`` references here.
+    (``(url, text)`` in writing order); they become ``[n]`` references here. With
+    ``archive`` and a capture time (``post.capture``), every link also gets the
+    archive's replay URL at that time (:attr:`Link.archived_url`), shown beside it
+    in the Links list: a URL the archive resolves to its nearest capture, so it
+    costs no request.
     """
-    table = LinkTable()
+    table = LinkTable(archived=_archived_link_builder(post, archive))
     head = _render_head(post, table)  # numbers the author link first
     doc_body = resolve_placeholders(body, targets, table.number)
     tail = _render_tail(post, table)
@@ -101,6 +110,15 @@ def tidy_markdown(text: str) -> str:
     lines = [line.rstrip() for line in text.split("\n")]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
     return text + "\n" if text else ""
+
+
+def _archived_link_builder(
+    post: Post, archive: WebArchive | None
+) -> Callable[[str], str] | None:
+    if archive is None or post.capture is None or not post.capture.timestamp:
+        return None
+    timestamp = post.capture.timestamp
+    return lambda url: archive.archive_url(timestamp, url)
 
 
 def _render_head(post: Post, table: LinkTable) -> str:

@@ -186,8 +186,12 @@ class LinkTable:
     (1, 2)
     >>> table.number("http://a/", "again")
     1
+
+    ``archived`` (``url -> archive replay URL``) gives each link its archived way
+    in (:attr:`Link.archived_url`); without it the table leaves that field empty.
     """
 
+    archived: Callable[[str], str] | None = None
     _numbers: dict[str, int] = field(default_factory=dict)
     _links: list[Link] = field(default_factory=list)
 
@@ -197,7 +201,10 @@ class LinkTable:
         if n is None:
             n = len(self._links) + 1
             self._numbers[url] = n
-            self._links.append(Link(n=n, url=url, text=text))
+            archived = ""
+            if self.archived is not None and not url.startswith("mailto:"):
+                archived = self.archived(url)
+            self._links.append(Link(n=n, url=url, text=text, archived_url=archived))
         return n
 
     def links(self) -> tuple[Link, ...]:
@@ -250,16 +257,38 @@ def render_links_section(links: tuple[Link, ...]) -> str:
     """The ``## Links`` section: a visible numbered list, then the definitions.
 
     The ordered list shows each number with its URL as an autolink (clickable in
-    any CommonMark renderer); the ``[n]: url`` definitions after it are what the
-    ``[text][n]`` links in the text resolve to (definitions alone render as nothing).
+    any CommonMark renderer) and, when the link has one, its archived copy as a
+    second autolink (the site is gone, so the original is usually dead); the
+    ``[n]: url`` definitions after it are what the ``[text][n]`` links in the text
+    resolve to (definitions alone render as nothing).
+
+    >>> print(render_links_section((Link(n=1, url="http://a/",
+    ...     archived_url="https://web.archive.org/web/2011/http://a/"),)))
+    ## Links
+    <BLANKLINE>
+    1. <http://a/> (archived: <https://web.archive.org/web/2011/http://a/>)
+    <BLANKLINE>
+    [1]: http://a/
     """
     if not links:
         return ""
-    visible = "\n".join(f"{link.n}. <{_autolink(link.url)}>" for link in links)
+    visible = "\n".join(_visible_entry(link) for link in links)
     definitions = "\n".join(
         f"[{link.n}]: {link_destination(link.url)}" for link in links
     )
     return f"## Links\n\n{visible}\n\n{definitions}"
+
+
+def _visible_entry(link: Link) -> str:
+    entry = f"{link.n}. <{_autolink(link.url)}>"
+    if link.archived_url:
+        entry += archived_entry(link.archived_url)
+    return entry
+
+
+def archived_entry(archived_url: str) -> str:
+    """What follows a link in the visible Links list to name its archived copy."""
+    return f" (archived: <{_autolink(archived_url)}>)"
 
 
 def _autolink(url: str) -> str:
