@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from ise_archive import settings
+from ise_archive.markdown.links import archived_entry
 from tests.e2e.crawl import gold_posts, read_records, replay_fetches, run_crawl
 from tests.wayback.archive import Archive
 from tests.wayback.fixtures import DEV_CORPUS
@@ -164,6 +165,20 @@ def test_markdown_files_have_the_seed_layout(clean_crawl: CrawlRun) -> None:
     document = text.split("\n---\n", 1)[1]  # after the YAML front matter
     assert " ? " not in document
     assert "(#)" not in document
+    # the Links list names each link's archived copy at the capture time; no other
+    # archive URL may be left in the document
+    record = next(
+        r
+        for r in read_records(clean_crawl.output_dir)
+        if r["url"].endswith("/social-media-and-law-enforcement-tweeting-front-line")
+    )
+    timestamp = record["capture"]["timestamp"]
+    assert all(
+        link["archived_url"].endswith(f"/web/{timestamp}/{link['url']}")
+        for link in record["links"]
+    )
+    for link in record["links"]:
+        document = document.replace(archived_entry(link["archived_url"]), "", 1)
     assert "/web/" not in document
 
 
