@@ -53,6 +53,8 @@ MAX_COLSPAN = 50
 _BR = "\ue000"  # a <br>, until we know whether it ends a block
 _SPACES = re.compile(r"[ \t\r\n]+")
 _SCRIPTISH = re.compile(r"(?i)(<(?=script)|(?:java|vb)script(?=:))")
+# <img title="javascript:alert(1)">: the scheme in an image title
+_TITLE_SCHEME = re.compile(r"(?i)\b((?:java|vb)script):")
 _BREAK_RUN = re.compile("(?:[ ]*\ue000\n[ ]*){2,}")
 _LEADING_BREAKS = re.compile("^(?:\\s*\ue000\n)+")
 _TRAILING_BREAKS = re.compile("(?:\ue000\n?\\s*)+$")
@@ -248,6 +250,8 @@ class BodyConverter(MarkdownConverter):
             return self._escape_inline(alt)
         title = _clean_attr(el.get("title"))
         title = title.replace("\\", "\\\\").replace('"', '\\"')
+        # a title is shown as text: "javascript:" in it is written "javascript\:"
+        title = _TITLE_SCHEME.sub("\\1\\:", title)
         title_part = f' "{title}"' if title else ""
         destination = link_destination(src.replace("|", "%7C"))
         return f"![{self._escape_inline(alt)}]({destination}{title_part})"

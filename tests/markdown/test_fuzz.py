@@ -81,6 +81,7 @@ def check(markdown: str) -> None:
     '<script><p href="data:text/html,<script>alert(1)</script>" '
     'href="javascript:alert(1)">'
 )
+@example('<img src="x" title="javascript:alert(1)">')  # found by hypothesis
 def test_hostile_fragments_render_safely_and_deterministically(html):
     first = render_markdown(POST, html)
     check(first.markdown)
