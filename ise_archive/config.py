@@ -58,7 +58,9 @@ class CrawlConfig:
     pause_429: float
     backoff_429: float
     max_retries_429: int
+    rate_recovery: float
     stop_on_refused: bool
+    unreachable_after: int
     retry_backoff_base: float
     retry_backoff_max: float
     max_page_bytes: int
@@ -117,6 +119,13 @@ def share(raw: Any) -> float:
     value = _number(raw)
     if not 0 <= value <= 1:
         raise ValueError("must be a share between 0 and 1")
+    return value
+
+
+def positive_share(raw: Any) -> float:
+    value = _number(raw)
+    if not 0 < value <= 1:
+        raise ValueError("must be a share above 0, at most 1")
     return value
 
 
@@ -217,7 +226,9 @@ RULES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "ISE_ARCHIVE_429_PAUSE": ("pause_429", non_negative),
     "ISE_ARCHIVE_429_BACKOFF": ("backoff_429", at_least_one),
     "ISE_ARCHIVE_429_MAX_RETRIES": ("max_retries_429", int_at_least(0)),
+    "ISE_ARCHIVE_RATE_RECOVERY": ("rate_recovery", positive_share),
     "ISE_ARCHIVE_STOP_ON_REFUSED": ("stop_on_refused", boolean),
+    "ISE_ARCHIVE_UNREACHABLE_AFTER": ("unreachable_after", int_at_least(1)),
     "ISE_ARCHIVE_RETRY_BACKOFF_BASE": ("retry_backoff_base", non_negative),
     "ISE_ARCHIVE_RETRY_BACKOFF_MAX": ("retry_backoff_max", non_negative),
     "ISE_ARCHIVE_MAX_PAGE_BYTES": ("max_page_bytes", int_at_least(1)),

@@ -64,6 +64,8 @@ _STATUS_PREFIX = "downloader/response_status_count/"
 _POOL_PREFIX = "ise_archive/pool/"
 # 20261203T130148.749Z (ise_archive.runs.new_run_id), or any plain file stem
 _SAFE_RUN_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,99}")
+#: Set by the pools middleware when the archive cannot be reached ("host: reason").
+_UNREACHABLE = "ise_archive/unreachable"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,6 +81,9 @@ class RunReport:
     captures they would have listed are unknown, so such a run is never "ok".
     ``spider_errors`` counts exceptions raised in the spider's callbacks (Scrapy's
     ``spider_exceptions/count``): bugs, which fail the run with exit 70.
+    ``pool_delays_s`` is each request pool's delay between requests when the run
+    ended (the configured one unless 429s slowed it and it had not recovered yet),
+    ``responses_429`` the 429 answers each pool met.
     """
 
     run_id: str
@@ -106,6 +111,8 @@ class RunReport:
     spider_errors: int = 0
     requests_by_status: Mapping[str, int] = field(default_factory=dict)
     requests_by_pool: Mapping[str, int] = field(default_factory=dict)
+    responses_429: Mapping[str, int] = field(default_factory=dict)
+    pool_delays_s: Mapping[str, float] = field(default_factory=dict)
     accounting: Mapping[str, int] = field(default_factory=dict)
     failure_share: float = 0.0
     max_failure_share: float = 0.0
@@ -152,9 +159,10 @@ def build_report(
     )
     accounting = _accounting(stats, state_counts, skipped, failed)
     requests_by_status = _by_prefix(stats, _STATUS_PREFIX)
+    by_pool = _by_prefix(stats, _POOL_PREFIX)
     requests_by_pool = {
         key.removesuffix("/requests"): n
-        for key, n in _by_prefix(stats, _POOL_PREFIX).items()
+        for key, n in by_pool.items()
         if key.endswith("/requests")
     }
     n_failed = sum(failed.values())
@@ -182,13 +190,25 @@ def build_report(
         spider_errors=_int(stats, _SPIDER_ERRORS),
         requests_by_status=requests_by_status,
         requests_by_pool=requests_by_pool,
+        responses_429={
+            key.removesuffix("/429"): n
+            for key, n in by_pool.items()
+            if key.endswith("/429")
+        },
+        pool_delays_s=_pool_delays(stats),
         accounting=accounting,
         failure_share=round(share, 6),
         max_failure_share=max_failure_share,
         parameters=dict(parameters or {}),
     )
+    unreachable = stats.get(_UNREACHABLE)
     status, code, reasons = _decide(
-        report, blocked=blocked, interrupted=interrupted, error=error, io_error=io_error
+        report,
+        blocked=blocked or bool(stats.get("ise_archive/blocked")),
+        unreachable=str(unreachable) if unreachable else None,
+        interrupted=interrupted,
+        error=error,
+        io_error=io_error,
     )
     return replace(report, status=status, exit_code=code, reasons=reasons)
 
@@ -197,6 +217,7 @@ def _decide(
     report: RunReport,
     *,
     blocked: bool,
+    unreachable: str | None,
     interrupted: bool,
     error: str | None,
     io_error: str | None,
@@ -232,6 +253,8 @@ def _decide(
             ExitCode.INTERNAL,
             tuple(f"the run's counts do not add up: {p} (a bug)" for p in problems),
         )
+    if unreachable:
+        return "blocked", ExitCode.TEMPFAIL, (f"cannot reach {unreachable}",)
     if blocked:
         return "blocked", ExitCode.TEMPFAIL, ("the archive refused or blocked us",)
     if requests and not responses:
@@ -454,6 +477,16 @@ def _accounting(
     }
     listed = _int(stats, "ise_archive/cdx/captures")
     return {**known, "pending": max(listed - sum(known.values()), 0)}
+
+
+def _pool_delays(stats: Mapping[str, Any]) -> dict[str, float]:
+    return {
+        key.removeprefix(_POOL_PREFIX).removesuffix("/delay"): float(value)
+        for key, value in sorted(stats.items())
+        if key.startswith(_POOL_PREFIX)
+        and key.endswith("/delay")
+        and isinstance(value, int | float)
+    }
 
 
 def _by_prefix(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:

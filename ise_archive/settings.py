@@ -10,7 +10,8 @@ the CDX/timemap endpoints share one pool of about 30 requests/minute per IP (it 
 60, before that 100), replay has a separate, higher limit, a minute of 429s gets the
 IP firewalled for an hour (seen as *connection refused*), and no ``Retry-After`` is
 sent. So: two pools, one keep-alive connection each, CDX at 20/min, replay at
-about 1.5/s, a 429 pauses its whole pool for 60 s and halves its rate.
+about 1.5/s, a 429 pauses its whole pool for 60 s and halves its rate, and every
+answer after it raises the rate by a tenth (ise_archive.fetch.pacing).
 """
 
 from __future__ import annotations
@@ -68,10 +69,19 @@ ISE_ARCHIVE_REPLAY_CONCURRENCY = 1
 #: then divides the pool's rate by ISE_ARCHIVE_429_BACKOFF.
 ISE_ARCHIVE_429_PAUSE = 60.0
 ISE_ARCHIVE_429_BACKOFF = 2.0
+#: Each answer that is neither a 429 nor an error raises the pool's rate by this
+#: share of itself, up to the configured rate (0.1: a halved pool is back at full
+#: rate after 8 answers), so occasional 429s over a run of hours leave it close to
+#: the configured rate (ise_archive.fetch.pacing says why not a fixed step).
+ISE_ARCHIVE_RATE_RECOVERY = 0.1
 #: How often one request may be answered 429 before it is reported as failed.
 ISE_ARCHIVE_429_MAX_RETRIES = 8
 #: *Connection refused* means the IP is firewalled: stop, keep state, exit 75.
 ISE_ARCHIVE_STOP_ON_REFUSED = True
+#: Transport failures in a row (no answer in between) after which a host counts as
+#: unreachable: one ERROR line, stop, keep state, exit 75. With the default pauses
+#: 5 takes well under a minute, and 5 unlucky requests in a row are rare.
+ISE_ARCHIVE_UNREACHABLE_AFTER = 5
 
 # --- extraction and results -----------------------------------------------------------
 #: Pages larger than this are refused unparsed (reported as failed:page-too-large).
@@ -115,12 +125,14 @@ RETRY_EXCEPTIONS = [
     "twisted.internet.error.ConnectionDone",
     "twisted.internet.error.ConnectionLost",
     "twisted.web._newclient.ResponseFailed",
+    # no route to host, TCP timeouts (Scrapy passes these on unwrapped)
+    "twisted.internet.error.ConnectError",
     OSError,
 ]
 DOWNLOADER_MIDDLEWARES = {
-    "spiders.middlewares.ArchivePoolsMiddleware": 540,
-    "spiders.middlewares.BackoffRetryMiddleware": 550,
-    "spiders.middlewares.DuplicateEncodingMiddleware": 595,
+    # routing to pools, 429 pauses, retries with pauses, rate recovery, outages
+    "spiders.middlewares.ArchivePoolsMiddleware": 550,
+    "spiders.encoding.DuplicateEncodingMiddleware": 595,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
 }
 ITEM_PIPELINES = {
@@ -142,6 +154,7 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 
-#: 5xx/transport retries pause their pool base * 2**(try-1) seconds, at most MAX.
+#: 5xx/transport retries pause their pool base * 2**(n-1) seconds, at most MAX,
+#: where n counts the pool's errors in a row (an answer resets it).
 ISE_ARCHIVE_RETRY_BACKOFF_BASE = 2.0
 ISE_ARCHIVE_RETRY_BACKOFF_MAX = 120.0

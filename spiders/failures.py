@@ -1,4 +1,7 @@
-"""What a failed download means: the archive blocking us, or a reason to report.
+"""What a failed download means: the reason to report it under.
+
+Whether the archive blocks us or cannot be reached is the pools middleware's call
+(spiders/middlewares.py), made over every request to the host, not per failure.
 
 Scrapy hands an errback a Twisted ``Failure``; the library's outcome vocabulary
 (:mod:`ise_archive.outcomes`) wants a reason string. Exceptions are matched by
@@ -7,26 +10,11 @@ type, never by their class name's spelling.
 
 from __future__ import annotations
 
-from scrapy.exceptions import (
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    IgnoreRequest,
-)
-from twisted.internet.error import ConnectError, ConnectionRefusedError
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from twisted.python.failure import Failure
 
 from ise_archive.errors import PageTooLarge
 from ise_archive.outcomes import transport_failure_reason
-
-
-def blocked_reason(failure: Failure) -> str | None:
-    """``"connection-refused"`` when the archive refused the connection (how the
-    Internet Archive's firewall answers an IP it blocked), else None."""
-    if failure.check(DownloadConnectionRefusedError, ConnectionRefusedError):
-        return "connection-refused"
-    if type(failure.value) is ConnectError:  # Twisted's generic "could not connect"
-        return "connection-refused"
-    return None
 
 
 def transport_failure(failure: Failure) -> str:

@@ -30,7 +30,7 @@ from ise_archive.extract import ExtractOptions
 from ise_archive.plan.work import Answer, Fetch, LookUp, Retry, WorkPlan
 from ise_archive.records import Capture, Post, Skip
 from spiders.config import crawl_config, set_download_slots
-from spiders.failures import blocked_reason, transport_failure
+from spiders.failures import transport_failure
 from spiders.progress import log_milestone
 from spiders.run import CrawlRun, crawl_run
 
@@ -227,17 +227,12 @@ class IseBlogSpider(Spider):
         )
 
     def check_blocked(self, failure: Failure) -> bool:
-        """Connection refused means the archive firewalled us: stop, resumably."""
-        reason = blocked_reason(failure)
-        if reason is None or not self.run.config.stop_on_refused:
+        """Whether the archive cannot be reached (or refuses us): stop, resumably.
+
+        The pools middleware decides it (spiders/middlewares.py) and says why in one
+        ERROR line; the request that met it is no failure of its capture.
+        """
+        if not self.crawler.stats.get_value("ise_archive/blocked"):
             return False
-        if not self.run.blocked:
-            self.run.blocked = True
-            self.crawler.stats.set_value("ise_archive/blocked", 1)
-            logger.error(
-                "The archive refuses connections (%(err)s): it has probably blocked "
-                "this IP for an hour. Stopping; the next run resumes where this one "
-                "stopped.",
-                {"err": failure.getErrorMessage()},
-            )
+        self.run.blocked = True
         return True

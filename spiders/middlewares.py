@@ -1,176 +1,247 @@
-"""Downloader middlewares that keep the crawl within the archive's real limits.
+"""The downloader middleware that keeps the crawl within the archive's real limits.
 
-Two rate pools share the archive host: ``cdx`` (CDX/timemap, ~30 requests/minute per
-IP on the Internet Archive) and ``replay`` (``/web/`` pages, a separate, higher
-limit). Each pool is a Scrapy download slot (``DOWNLOAD_SLOTS``, built from the
-``ISE_ARCHIVE_*`` settings by the spider), so each has its own delay and one
-keep-alive connection. This module only adds what Scrapy lacks:
-
-* a 429 pauses the *whole pool* (not just the one request) for ``Retry-After`` seconds
-  when the archive sends it, else ``ISE_ARCHIVE_429_PAUSE``, then lowers the pool's
-  rate, and the request is tried again (the live archive firewalls an IP after a
-  minute of ignored 429s);
-* 5xx and transport errors are retried like Scrapy's ``RetryMiddleware`` does, but
-  with a doubling pause of the pool between tries, instead of immediately.
+Requests name their rate pool in ``request.meta["pool"]``: ``cdx`` and ``replay``
+for the main archive, ``cdx@<name>``/``replay@<name>`` for others; each pool is a
+Scrapy download slot (``DOWNLOAD_SLOTS``; a pool missing there gets Scrapy's
+default slot). :class:`ArchivePoolsMiddleware` adds what Scrapy lacks: a 429 pauses
+the *whole pool* (``Retry-After``, else ``ISE_ARCHIVE_429_PAUSE``) and slows it; 5xx
+and transport errors are retried (``RETRY_*``) with the pool paused, each retry
+logged at INFO with its reason; other answers bring the pool's rate back to the
+configured one (the arithmetic: :mod:`ise_archive.fetch.pacing`); a host that cannot
+be reached is said so in one ERROR line and the crawl stops, state kept (exit 75).
+Each pool's delay is kept in the stats (``ise_archive/pool/<pool>/delay``).
 """
 
 from __future__ import annotations
 
 import logging
-from time import monotonic
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
+import scrapy.core.downloader
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from scrapy.settings import BaseSettings
+from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.misc import load_object
+from scrapy.utils.response import response_status_message
 
-from ise_archive.errors import ConfigError
+from ise_archive.config import CrawlConfig
+from ise_archive.fetch.pacing import (
+    Pacer,
+    PacingPolicy,
+    PoolRate,
+    retry_after_seconds,
+)
+from ise_archive.fetch.reachability import (
+    Reachability,
+    describe_transport_failure,
+    unreachable_message,
+)
+from spiders.config import crawl_config
 
 logger = logging.getLogger(__name__)
 
-POOLS = ("cdx", "replay")
+#: The pool of a request that names none (Scrapy's own requests, e.g. robots.txt).
+DEFAULT_POOL = "replay"
 
 
-def pause_pool(crawler: Crawler, pool: str, seconds: float, *, slow_by: float) -> None:
-    """Hold every request of ``pool`` for ``seconds`` and divide its rate by slow_by.
+def slot_clock() -> Callable[[], float]:
+    """The clock Scrapy's downloader measures ``Slot.lastseen`` with.
+
+    Scrapy versions differ (``time.time()`` or ``time.monotonic()``); a pause
+    written with the other clock is off by decades or by the time since boot, i.e.
+    no pause at all (issue 11: with Scrapy 2.15 the pause was 0 s).
+    """
+    module = scrapy.core.downloader
+    clock = getattr(module, "monotonic", None) or getattr(module, "time", None)
+    if not callable(clock):
+        raise RuntimeError("cannot tell which clock Scrapy's downloader slots use")
+    return clock
+
+
+def pause_pool(crawler: Crawler, pool: str, seconds: float) -> None:
+    """Hold every request of ``pool`` for ``seconds`` from now.
 
     Scrapy's downloader waits ``delay - now + lastseen`` before the next request of
-    a slot, so moving ``lastseen`` into the future pauses the slot as a whole.
+    a slot, so moving ``lastseen`` to ``now + seconds`` pauses the slot as a whole.
+    A later pause never shortens an earlier one, and they do not add up.
     """
+    slot = _slot(crawler, pool)
+    if slot is not None and seconds > 0:
+        slot.lastseen = max(slot.lastseen, slot_clock()() + seconds)
+
+
+def _slot(crawler: Crawler, pool: str) -> Any:
     engine = crawler.engine
-    if engine is None:
-        return
-    slot = engine.downloader.slots.get(pool)
-    if slot is None:
-        return
-    slot.lastseen = max(slot.lastseen, monotonic() + seconds)
-    if slow_by > 1:
-        slot.delay = slot.delay * slow_by
+    return engine.downloader.slots.get(pool) if engine is not None else None
 
 
-def _retry_after(response: Response) -> float | None:
-    raw = response.headers.get(b"Retry-After")
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw.decode("ascii").strip()))
-    except (UnicodeDecodeError, ValueError):
-        return None  # an HTTP-date; the archive never sends one, fall back to default
+def _host(request: Request) -> str:
+    parts = urlsplit(request.url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 class ArchivePoolsMiddleware:
-    """Route each request to its pool and handle 429 by pausing the pool."""
+    """Route each request to its pool, pace the pool, retry, notice an outage."""
 
-    def __init__(
-        self,
-        crawler: Crawler,
-        *,
-        pause: float,
-        backoff: float,
-        max_retries: int,
-    ) -> None:
+    def __init__(self, crawler: Crawler, config: CrawlConfig) -> None:
         self.crawler = crawler
-        self.pause = pause
-        self.backoff = backoff
-        self.max_retries = max_retries
+        self.pacer = Pacer(
+            PacingPolicy(
+                pause_429=config.pause_429,
+                backoff=config.backoff_429,
+                recovery=config.rate_recovery,
+                error_base=config.retry_backoff_base,
+                error_max=config.retry_backoff_max,
+            )
+        )
+        self.max_429_retries = config.max_retries_429
+        self.stop_on_refused = config.stop_on_refused
+        self.reachability = Reachability(failures_in_a_row=config.unreachable_after)
+        s = crawler.settings
+        self.slots = s.getdict("DOWNLOAD_SLOTS")
+        self.retry_enabled = s.getbool("RETRY_ENABLED")
+        self.retry_codes = {int(code) for code in s.getlist("RETRY_HTTP_CODES")}
+        self.retry_exceptions = tuple(
+            load_object(x) if isinstance(x, str) else x
+            for x in s.getlist("RETRY_EXCEPTIONS")
+        )
+        self.stopping = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePoolsMiddleware:
-        s = crawler.settings
-        pause = s.getfloat("ISE_ARCHIVE_429_PAUSE")
-        backoff = s.getfloat("ISE_ARCHIVE_429_BACKOFF")
-        max_retries = s.getint("ISE_ARCHIVE_429_MAX_RETRIES")
-        if pause < 0:
-            raise ConfigError(f"ISE_ARCHIVE_429_PAUSE ({pause!r}) must be >= 0")
-        if backoff < 1:
-            raise ConfigError(f"ISE_ARCHIVE_429_BACKOFF ({backoff!r}) must be >= 1")
-        if max_retries < 0:
-            raise ConfigError(
-                f"ISE_ARCHIVE_429_MAX_RETRIES ({max_retries!r}) must be >= 0"
-            )
-        return cls(crawler, pause=pause, backoff=backoff, max_retries=max_retries)
+        # checked, with every other setting, before the crawl started
+        return cls(crawler, crawl_config(crawler.settings))
 
     def process_request(self, request: Request) -> None:
-        pool = request.meta.get("pool", "replay")
+        if self.stopping:
+            raise IgnoreRequest("the archive cannot be reached")
+        pool = self.pool(request)
         request.meta.setdefault("download_slot", pool)
         self.crawler.stats.inc_value(f"ise_archive/pool/{pool}/requests")
+
+    def pool(self, request: Request) -> str:
+        """The request's pool, paced from its configured delay on first sight."""
+        pool = request.meta.get("pool", DEFAULT_POOL)
+        if pool not in self.pacer.rates:
+            delay = self.slots.get(pool, {}).get("delay")
+            if delay is None:  # Scrapy gives such a pool a default slot
+                delay = self.crawler.settings.getfloat("DOWNLOAD_DELAY")
+            self.pacer.add(pool, float(delay))
+            self.pace(pool, self.pacer.rates[pool])
+        return pool
 
     def process_response(
         self, request: Request, response: Response
     ) -> Request | Response:
-        if response.status != 429:
-            return response
-        pool = request.meta.get("pool", "replay")
+        pool = self.pool(request)
+        self.reachability.answered(_host(request))
+        if response.status == 429:
+            return self.throttled(request, response, pool)
+        if response.status in self.retry_codes and not request.meta.get("dont_retry"):
+            retry = self.retry(request, response_status_message(response.status))
+            return retry or response
+        self.pace(pool, self.pacer.answered(pool))
+        return response
+
+    def process_exception(
+        self, request: Request, exception: Exception
+    ) -> Request | None:
+        if self.stopping:
+            raise IgnoreRequest("the archive cannot be reached") from exception
+        if isinstance(exception, IgnoreRequest):
+            return None
+        reason = describe_transport_failure(exception)
+        host = _host(request)
+        refused = reason == "connection refused" and self.stop_on_refused
+        if self.reachability.failed(host) or refused:
+            self.stop_unreachable(host, reason)
+            raise IgnoreRequest(f"cannot reach {host}: {reason}") from exception
+        if isinstance(exception, self.retry_exceptions) and not request.meta.get(
+            "dont_retry"
+        ):
+            return self.retry(request, reason)
+        return None
+
+    def pace(self, pool: str, rate: PoolRate, pause: float = 0.0) -> None:
+        """Apply the pool's pace to its download slot, and keep it in the stats."""
+        slot = _slot(self.crawler, pool)
+        if slot is not None:
+            slot.delay = rate.delay
+        pause_pool(self.crawler, pool, pause)
+        self.crawler.stats.set_value(
+            f"ise_archive/pool/{pool}/delay", round(rate.delay, 6)
+        )
+
+    def throttled(
+        self, request: Request, response: Response, pool: str
+    ) -> Request | Response:
         tries = request.meta.get("ise_429_tries", 0) + 1
-        retry_after = _retry_after(response)
-        seconds = retry_after if retry_after is not None else self.pause
+        retry_after = retry_after_seconds(response.headers.get(b"Retry-After"))
+        rate, seconds = self.pacer.throttled(pool, retry_after)
+        self.pace(pool, rate, seconds)
         self.crawler.stats.inc_value(f"ise_archive/pool/{pool}/429")
-        pause_pool(self.crawler, pool, seconds, slow_by=self.backoff)
-        if tries > self.max_retries:
+        if tries > self.max_429_retries:
             logger.warning(
                 "Gave up on %(url)s after %(n)d answers of 429",
                 {"url": request.url, "n": tries - 1},
             )
             return response
         logger.info(
-            "429 from the %(pool)s pool: pausing it %(s).1f s and slowing it down",
-            {"pool": pool, "s": seconds},
+            "429 from the %(pool)s pool: pausing it %(s).1f s, then %(pace)s",
+            {"pool": pool, "s": seconds, "pace": rate.described()},
         )
         retry = request.replace(dont_filter=True)
         retry.meta["ise_429_tries"] = tries
         return retry
 
-
-class BackoffRetryMiddleware(RetryMiddleware):
-    """Scrapy's retries, with the pool paused ``base * 2**n`` seconds between tries."""
-
-    def __init__(self, settings: BaseSettings) -> None:
-        super().__init__(settings)
-        self.backoff_base = settings.getfloat("ISE_ARCHIVE_RETRY_BACKOFF_BASE")
-        self.backoff_max = settings.getfloat("ISE_ARCHIVE_RETRY_BACKOFF_MAX")
-        for name, value in (
-            ("ISE_ARCHIVE_RETRY_BACKOFF_BASE", self.backoff_base),
-            ("ISE_ARCHIVE_RETRY_BACKOFF_MAX", self.backoff_max),
-        ):
-            if value < 0:
-                raise ConfigError(f"{name} ({value!r}) must be >= 0")
-
-    def _retry(self, request: Request, reason: Any) -> Request | None:
-        retry = super()._retry(request, reason)
-        if retry is not None:
-            n = retry.meta.get("retry_times", 1)
-            seconds = min(self.backoff_max, self.backoff_base * 2 ** (n - 1))
-            pause_pool(
-                self.crawler, request.meta.get("pool", "replay"), seconds, slow_by=1.0
-            )
+    def retry(self, request: Request, reason: str) -> Request | None:
+        """Scrapy's retry of ``request``, with the pool paused by its error streak."""
+        if not self.retry_enabled:
+            return None
+        pool = self.pool(request)
+        rate, seconds = self.pacer.failed(pool)
+        assert self.crawler.spider is not None
+        retry = get_retry_request(request, spider=self.crawler.spider, reason=reason)
+        if retry is None:
+            return None
+        self.pace(pool, rate, seconds)
+        logger.info(
+            "Retrying %(url)s in %(s).0f s (retry %(n)d of %(max)d): %(reason)s",
+            {
+                "url": request.url,
+                "s": seconds,
+                "n": retry.meta["retry_times"],
+                "max": retry.meta.get(
+                    "max_retry_times", self.crawler.settings.getint("RETRY_TIMES")
+                ),
+                "reason": reason,
+            },
+        )
         return retry
 
-
-class DuplicateEncodingMiddleware:
-    """Collapse a repeated ``Content-Encoding`` before Scrapy decompresses the body.
-
-    The Wayback Machine replays a gzipped original with its own ``Content-Encoding:
-    gzip`` *and* the archived one, so the header says ``gzip, gzip`` for a body that
-    is compressed once; decoding twice fails ("Not a gzipped file"). Runs closer to
-    the downloader than ``HttpCompressionMiddleware`` (590).
-    """
-
-    def process_response(self, request: Request, response: Response) -> Response:
-        values = response.headers.getlist(b"Content-Encoding")
-        codings = [
-            part.strip().lower()
-            for value in values
-            for part in value.split(b",")
-            if part.strip()
-        ]
-        collapsed: list[bytes] = []
-        for coding in codings:
-            if not collapsed or collapsed[-1] != coding:
-                collapsed.append(coding)
-        if collapsed == codings:
-            return response
-        headers = response.headers.copy()
-        headers[b"Content-Encoding"] = b", ".join(collapsed)
-        return response.replace(headers=headers)
+    def stop_unreachable(self, host: str, reason: str) -> None:
+        """Say once that ``host`` cannot be reached and stop; the state is kept."""
+        if self.stopping:
+            return
+        self.stopping = True
+        self.crawler.stats.set_value("ise_archive/blocked", 1)
+        self.crawler.stats.set_value("ise_archive/unreachable", f"{host}: {reason}")
+        message = unreachable_message(
+            host, reason, streak=self.reachability.streak(host)
+        )
+        logger.error("%(message)s", {"message": message})
+        engine = self.crawler.engine
+        if engine is None or not engine.running:
+            return
+        deferred_from_coro(engine.close_spider_async(reason="unreachable"))
+        # Requests waiting in a pool would each wait out its delay (or a 60 s
+        # pause) before failing: end them now, so the run stops in seconds.
+        for slot in engine.downloader.slots.values():
+            while slot.queue:
+                _, waiting = slot.queue.popleft()
+                waiting.errback(IgnoreRequest("the archive cannot be reached"))

@@ -183,6 +183,35 @@ def test_counts_that_do_not_add_up_fail_the_run_as_a_bug():
     )
 
 
+def test_an_unreachable_archive_says_which_and_why_and_exits_75():
+    stats = {
+        "ise_archive/pool/cdx/requests": 5,
+        "downloader/exception_count": 5,
+        "ise_archive/blocked": 1,
+        "ise_archive/unreachable": "https://web.archive.org: host name does not "
+        "resolve",
+    }
+    report = first_run(stats=stats, state_counts=None, run_outcomes=None)
+    assert (report.status, report.exit_code, report.reasons) == (
+        "blocked",
+        75,
+        ("cannot reach https://web.archive.org: host name does not resolve",),
+    )
+
+
+def test_the_report_gives_each_pools_pace_and_429s():
+    stats = {
+        **STATS,
+        "ise_archive/pool/cdx/delay": 3.0,
+        "ise_archive/pool/replay@arquivo/delay": 1.333,
+        "ise_archive/pool/replay/429": 4,
+    }
+    report = first_run(stats=stats)
+    assert report.pool_delays_s == {"cdx": 3.0, "replay@arquivo": 1.333}
+    assert report.responses_429 == {"replay": 4}
+    assert report.requests_by_pool == {"cdx": 2, "replay": 60}
+
+
 def test_a_failed_cdx_request_fails_the_run_whatever_else_went_well():
     """A CDX window that failed for good hides an unknown number of captures."""
     clean = {k: v for k, v in RUN_OUTCOMES.items() if not k.startswith("failed")}

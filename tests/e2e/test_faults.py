@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,7 @@ def test_all_faults_at_once_give_the_same_dataset_as_a_clean_run(
     )
 
 
-def test_connection_refused_stops_resumably_with_exit_2(
+def test_connection_refused_stops_resumably_with_exit_75(
     wayback_server: WaybackServer, tmp_path: Path
 ) -> None:
     output_dir = tmp_path / "out"
@@ -70,6 +71,9 @@ def test_connection_refused_stops_resumably_with_exit_2(
 
     assert blocked.returncode == 75, blocked.stderr[-3000:]
     assert last_report(output_dir)["status"] == "blocked"
+    assert _errors(blocked.stderr) == [
+        f"cannot reach {wayback_server.base_url}: connection refused."
+    ]
     wayback_server.faults.clear()
     resumed = run_crawl(wayback_server.base_url, output_dir)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
@@ -98,4 +102,69 @@ def test_a_cdx_outage_fails_the_run_instead_of_reporting_no_change(
     wayback_server.faults.clear()
     recovered = run_crawl(wayback_server.base_url, output_dir, **few_windows)
     assert recovered.returncode == 0, recovered.stderr[-3000:]
+    assert sorted(r["url"] for r in read_records(output_dir)) == sorted(gold_posts())
+
+
+@pytest.mark.parametrize(
+    ("host", "reason"),
+    [
+        ("ise-archive-test.invalid", "host name does not resolve"),
+        ("127.0.0.1:{closed_port}", "connection refused"),
+    ],
+)
+def test_an_unreachable_archive_is_said_in_one_line_and_exits_75(
+    tmp_path: Path, host: str, reason: str
+) -> None:
+    """Issue 10: no network, a typo in the host or a closed port: said, not hung."""
+    output_dir = tmp_path / "out"
+    with socket.socket() as sock:  # a port that was free a moment ago: closed
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    base_url = "http://" + host.format(closed_port=closed_port)
+
+    result = run_crawl(base_url, output_dir, timeout=120)
+
+    assert result.returncode == 75, result.stderr[-3000:]
+    assert _errors(result.stderr) == [f"cannot reach {base_url}: {reason}."]
+    assert "Traceback" not in result.stderr
+    report = last_report(output_dir)
+    assert (report["status"], report["reasons"]) == (
+        "blocked",
+        [f"cannot reach {base_url}: {reason}"],
+    )
+    assert (output_dir / ".state" / "state.sqlite3").is_file()
+
+
+def _errors(stderr: str) -> list[str]:
+    """The ERROR lines of a crawl's log, up to the first full stop of each."""
+    return [
+        line.split("ERROR: ", 1)[1].split(". ", 1)[0] + "."
+        for line in stderr.splitlines()
+        if "] ERROR: " in line
+    ]
+
+
+def test_after_429s_every_pool_is_back_at_its_configured_rate(
+    wayback_server: WaybackServer, tmp_path: Path
+) -> None:
+    """Issue 10: 429s (no Retry-After) slow a pool for a while, not for the run."""
+    output_dir = tmp_path / "out"
+    wayback_server.faults.configure(
+        "429@cdx,every=2,times=2;429@replay,every=2,times=2"
+    )
+
+    result = run_crawl(
+        wayback_server.base_url,
+        output_dir,
+        ISE_ARCHIVE_CDX_RPM="60000",  # 1 ms apart: a halved rate shows in the delay
+        ISE_ARCHIVE_REPLAY_RPS="1000",
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = last_report(output_dir)
+    assert report["responses_429"] == {"cdx": 2, "replay": 2}
+    assert report["pool_delays_s"] == {"cdx": 0.001, "replay": 0.001}
+    slowed = [line for line in result.stderr.splitlines() if "429 from the" in line]
+    assert len(slowed) == 4
+    assert any("(50% of its rate)" in line for line in slowed)
     assert sorted(r["url"] for r in read_records(output_dir)) == sorted(gold_posts())

@@ -1,70 +1,119 @@
-"""spiders/middlewares.py: 429 pauses the pool, 5xx back off, gzip is decoded once."""
+"""spiders/middlewares.py: pools pause on 429 and recover, errors back off, outages
+stop the crawl."""
 
 from __future__ import annotations
 
-import gzip
 import logging
 from pathlib import Path
-from time import monotonic
+from typing import Any
 
 import pytest
+import scrapy.core.downloader
 from scrapy import Request
-from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
-from scrapy.http import HtmlResponse, Response
+from scrapy.core.downloader import Slot
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    IgnoreRequest,
+)
+from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler
+from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionLost
 
-from ise_archive.errors import ConfigError
 from spiders.middlewares import (
     ArchivePoolsMiddleware,
-    BackoffRetryMiddleware,
-    DuplicateEncodingMiddleware,
+    pause_pool,
+    slot_clock,
 )
 from tests.spiders.crawlers import BASE_URL, make_crawler, open_spider, start_engine
 
 REPLAY_URL = f"{BASE_URL}/web/20111006123456id_/http://www.ise.gov/blog/a/b"
 CDX_URL = f"{BASE_URL}/cdx/search/cdx?url=ise.gov/blog&matchType=prefix"
+NOW = slot_clock()
 
 
 def _replay_request() -> Request:
     return Request(REPLAY_URL, meta={"pool": "replay"})
 
 
-def _pools(tmp_path: Path, **settings: object) -> tuple[ArchivePoolsMiddleware, dict]:
+def _pools(
+    tmp_path: Path, **settings: object
+) -> tuple[ArchivePoolsMiddleware, dict[str, Slot]]:
     crawler = make_crawler(tmp_path, **settings)
+    open_spider(crawler)
     slots = start_engine(crawler)
     return build_from_crawler(ArchivePoolsMiddleware, crawler), slots
 
 
-def test_requests_go_to_the_slot_of_their_pool(tmp_path: Path) -> None:
+def _answer(
+    middleware: ArchivePoolsMiddleware, request: Request, status: int, **headers: str
+) -> Request | Response:
+    response = Response(request.url, status=status, headers=headers, request=request)
+    return middleware.process_response(request, response)
+
+
+def test_requests_go_to_the_slot_of_their_pool_whatever_its_name(
+    tmp_path: Path,
+) -> None:
     middleware, _ = _pools(tmp_path)
     cdx = Request(CDX_URL, meta={"pool": "cdx"})
+    other = Request(CDX_URL, meta={"pool": "cdx@arquivo"})
     unlabelled = Request(REPLAY_URL)
 
-    middleware.process_request(cdx)
-    middleware.process_request(unlabelled)
+    for request in (cdx, other, unlabelled):
+        middleware.process_request(request)
 
-    assert (cdx.meta["download_slot"], unlabelled.meta["download_slot"]) == (
+    assert [r.meta["download_slot"] for r in (cdx, other, unlabelled)] == [
         "cdx",
+        "cdx@arquivo",
         "replay",
-    )
+    ]
     assert middleware.crawler.stats.get_stats() == {
         "ise_archive/pool/cdx/requests": 1,
+        "ise_archive/pool/cdx@arquivo/requests": 1,
         "ise_archive/pool/replay/requests": 1,
+        # each pool's pace, from DOWNLOAD_SLOTS or Scrapy's default slot
+        "ise_archive/pool/cdx/delay": 3.0,
+        "ise_archive/pool/cdx@arquivo/delay": 0.0,
+        "ise_archive/pool/replay/delay": 0.666667,
     }
+
+
+def test_a_pause_holds_a_slot_that_has_already_downloaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The downloader's own arithmetic, on its own clock, waits out the pause."""
+    crawler = make_crawler(tmp_path)
+    slots = start_engine(crawler)
+    slot = slots["replay"]
+    slot.lastseen = NOW() - 1.0  # its last request went out a second ago
+    waits: list[float] = []
+    monkeypatch.setattr(
+        scrapy.core.downloader,
+        "call_later",
+        lambda delay, *_: waits.append(delay) or "scheduled",
+    )
+
+    pause_pool(crawler, "replay", 7.0)
+    slot.queue.append((_replay_request(), Deferred()))
+    crawler.engine.downloader._process_queue(slot)
+
+    assert len(waits) == 1
+    # the pause, plus the slot's delay counted from the end of the pause
+    assert 7.0 < waits[0] <= 7.0 + slot.delay
+    assert slot.queue  # nothing was sent
 
 
 def test_a_429_with_retry_after_pauses_the_pool_and_slows_it(tmp_path: Path) -> None:
     middleware, slots = _pools(
         tmp_path, ISE_ARCHIVE_REPLAY_RPS=2.0, ISE_ARCHIVE_429_PAUSE=60.0
     )
+    slots["replay"].lastseen = NOW() - 5.0
     request = _replay_request()
-    response = Response(
-        REPLAY_URL, status=429, headers={"Retry-After": "7"}, request=request
-    )
 
-    before = monotonic()
-    retry = middleware.process_response(request, response)
+    before = NOW()
+    retry = _answer(middleware, request, 429, **{"Retry-After": "7"})
 
     assert isinstance(retry, Request)
     assert (retry.url, retry.dont_filter, retry.meta["ise_429_tries"]) == (
@@ -72,38 +121,78 @@ def test_a_429_with_retry_after_pauses_the_pool_and_slows_it(tmp_path: Path) -> 
         True,
         1,
     )
-    assert before + 7 <= slots["replay"].lastseen <= monotonic() + 7
+    assert before + 7 <= slots["replay"].lastseen <= NOW() + 7
     assert slots["replay"].delay == 1.0  # 0.5 s between requests, halved rate
     assert slots["cdx"].lastseen == 0  # the other pool runs on
-    assert middleware.crawler.stats.get_value("ise_archive/pool/replay/429") == 1
+    stats = middleware.crawler.stats
+    assert stats.get_value("ise_archive/pool/replay/429") == 1
+    assert stats.get_value("ise_archive/pool/replay/delay") == 1.0
 
 
 def test_a_429_without_retry_after_pauses_the_default_time(tmp_path: Path) -> None:
     middleware, slots = _pools(tmp_path, ISE_ARCHIVE_429_PAUSE=60.0)
     request = Request(CDX_URL, meta={"pool": "cdx"})
 
-    before = monotonic()
-    retry = middleware.process_response(
-        request, Response(CDX_URL, status=429, request=request)
-    )
+    before = NOW()
+    retry = _answer(middleware, request, 429)
 
     assert isinstance(retry, Request)
-    assert before + 60 <= slots["cdx"].lastseen <= monotonic() + 60
+    assert before + 60 <= slots["cdx"].lastseen <= NOW() + 60
     assert slots["cdx"].delay == 6.0  # 20/min halved
     assert slots["replay"].lastseen == 0
 
 
 def test_an_http_date_retry_after_falls_back_to_the_pause(tmp_path: Path) -> None:
     middleware, slots = _pools(tmp_path, ISE_ARCHIVE_429_PAUSE=30.0)
-    request = _replay_request()
-    headers = {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}
 
-    before = monotonic()
-    middleware.process_response(
-        request, Response(REPLAY_URL, status=429, headers=headers, request=request)
+    before = NOW()
+    _answer(
+        middleware,
+        _replay_request(),
+        429,
+        **{"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"},
     )
 
-    assert before + 30 <= slots["replay"].lastseen <= monotonic() + 30
+    assert before + 30 <= slots["replay"].lastseen <= NOW() + 30
+
+
+def test_pauses_do_not_add_up(tmp_path: Path) -> None:
+    middleware, slots = _pools(tmp_path, ISE_ARCHIVE_429_PAUSE=30.0)
+
+    before = NOW()
+    for _ in range(3):
+        _answer(middleware, _replay_request(), 429)
+
+    assert slots["replay"].lastseen <= before + 31
+
+
+def test_after_the_429s_stop_the_delays_return_to_the_configured_ones(
+    tmp_path: Path,
+) -> None:
+    middleware, slots = _pools(
+        tmp_path, ISE_ARCHIVE_CDX_RPM=20.0, ISE_ARCHIVE_REPLAY_RPS=2.0
+    )
+    configured = {pool: slot.delay for pool, slot in slots.items()}
+    cdx = Request(CDX_URL, meta={"pool": "cdx"})
+    for _ in range(4):  # 429 on every answer for a while: a sixteenth of the rate
+        _answer(middleware, cdx, 429)
+        _answer(middleware, _replay_request(), 429)
+    slowed = {pool: slot.delay for pool, slot in slots.items()}
+
+    seen = {"cdx": [], "replay": []}
+    for _ in range(30):  # log(16) / log(1.1) answers: back at the configured rate
+        for pool, request in (("cdx", cdx), ("replay", _replay_request())):
+            assert isinstance(_answer(middleware, request, 200), Response)
+            seen[pool].append(slots[pool].delay)
+
+    assert slowed == {"cdx": 48.0, "replay": 8.0}
+    assert {pool: slot.delay for pool, slot in slots.items()} == configured
+    # step by step, never below the configured delay
+    for pool, delays in seen.items():
+        assert delays == sorted(delays, reverse=True)
+        assert len(set(delays)) > 5
+        assert min(delays) == configured[pool]
+    assert middleware.crawler.stats.get_value("ise_archive/pool/cdx/delay") == 3.0
 
 
 def test_repeated_429s_end_with_the_response_and_a_warning(
@@ -111,17 +200,21 @@ def test_repeated_429s_end_with_the_response_and_a_warning(
 ) -> None:
     middleware, slots = _pools(tmp_path, ISE_ARCHIVE_429_MAX_RETRIES=2)
     request = _replay_request()
-    answers = []
+    answers: list[Any] = []
     with caplog.at_level(logging.INFO, logger="spiders.middlewares"):
         for _ in range(3):
-            response = Response(REPLAY_URL, status=429, request=request)
-            answer = middleware.process_response(request, response)
+            answer = _answer(middleware, request, 429)
             answers.append(answer)
             if isinstance(answer, Request):
                 request = answer
 
     assert [type(a) for a in answers] == [Request, Request, Response]
     assert answers[-1].status == 429
+    assert caplog.record_tuples[0] == (
+        "spiders.middlewares",
+        logging.INFO,
+        "429 from the replay pool: pausing it 60.0 s, then 45.0/min (50% of its rate)",
+    )
     assert caplog.record_tuples[-1] == (
         "spiders.middlewares",
         logging.WARNING,
@@ -130,136 +223,106 @@ def test_repeated_429s_end_with_the_response_and_a_warning(
     assert slots["replay"].delay == pytest.approx((1 / 1.5) * 2**3)
 
 
-def test_other_statuses_pass_through_untouched(tmp_path: Path) -> None:
-    middleware, slots = _pools(tmp_path)
-    request = _replay_request()
-    response = Response(REPLAY_URL, status=503, request=request)
-
-    assert middleware.process_response(request, response) is response
-    assert slots["replay"].lastseen == 0
-
-
-@pytest.mark.parametrize(
-    ("name", "value"),
-    [
-        ("ISE_ARCHIVE_429_PAUSE", -1.0),
-        ("ISE_ARCHIVE_429_BACKOFF", 0.5),
-        ("ISE_ARCHIVE_429_MAX_RETRIES", -1),
-    ],
-)
-def test_bad_429_settings_are_refused(tmp_path: Path, name: str, value: float) -> None:
-    """Refused when the crawler is made, never by disabling the middleware."""
-    with pytest.raises(ConfigError, match=name):
-        make_crawler(tmp_path, **{name: value})
-
-
-def _backoff(tmp_path: Path, **settings: object) -> tuple[BackoffRetryMiddleware, dict]:
-    crawler = make_crawler(tmp_path, **settings)
-    open_spider(crawler)
-    slots = start_engine(crawler)
-    return build_from_crawler(BackoffRetryMiddleware, crawler), slots
-
-
-def test_5xx_retries_pause_the_pool_with_doubling_delays(tmp_path: Path) -> None:
-    middleware, slots = _backoff(
+def test_5xx_retries_pause_the_pool_doubling_per_error_in_a_row(
+    tmp_path: Path,
+) -> None:
+    middleware, slots = _pools(
         tmp_path, ISE_ARCHIVE_RETRY_BACKOFF_BASE=2.0, ISE_ARCHIVE_RETRY_BACKOFF_MAX=7.0
     )
     request = _replay_request()
     pauses = []
     for _ in range(4):
         slots["replay"].lastseen = 0
-        before = monotonic()
-        retry = middleware.process_response(
-            request, Response(REPLAY_URL, status=503, request=request)
-        )
+        before = NOW()
+        retry = _answer(middleware, request, 503)
         assert isinstance(retry, Request)
         pauses.append(round(slots["replay"].lastseen - before))
         request = retry
+    _answer(middleware, _replay_request(), 200)  # an answer ends the streak
+    slots["replay"].lastseen = 0
+    before = NOW()
+    _answer(middleware, _replay_request(), 503)
 
     assert pauses == [2, 4, 7, 7]  # doubling, capped by ISE_ARCHIVE_RETRY_BACKOFF_MAX
+    assert round(slots["replay"].lastseen - before) == 2
     assert request.meta["retry_times"] == 4
+    assert slots["replay"].delay == pytest.approx(1 / 1.5)  # paused, not slowed
     assert slots["cdx"].lastseen == 0
 
 
-def test_transport_errors_are_retried_with_a_pause(tmp_path: Path) -> None:
-    middleware, slots = _backoff(tmp_path, ISE_ARCHIVE_RETRY_BACKOFF_BASE=3.0)
-    request = _replay_request()
+def test_transport_errors_are_retried_with_a_pause_and_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    middleware, slots = _pools(tmp_path, ISE_ARCHIVE_RETRY_BACKOFF_BASE=3.0)
 
-    before = monotonic()
-    retry = middleware.process_exception(request, ConnectionLost())
+    before = NOW()
+    with caplog.at_level(logging.INFO, logger="spiders.middlewares"):
+        retry = middleware.process_exception(_replay_request(), ConnectionLost())
 
     assert isinstance(retry, Request)
-    assert before + 3 <= slots["replay"].lastseen <= monotonic() + 3
+    assert before + 3 <= slots["replay"].lastseen <= NOW() + 3
+    assert caplog.record_tuples == [
+        (
+            "spiders.middlewares",
+            logging.INFO,
+            f"Retrying {REPLAY_URL} in 3 s (retry 1 of 6): connection lost",
+        )
+    ]
 
 
 def test_retries_end_after_retry_times(tmp_path: Path) -> None:
-    middleware, _ = _backoff(tmp_path, RETRY_TIMES=1)
-    request = _replay_request()
-    first = middleware.process_response(
-        request, Response(REPLAY_URL, status=503, request=request)
-    )
+    middleware, _ = _pools(tmp_path, RETRY_TIMES=1)
+    first = _answer(middleware, _replay_request(), 503)
     assert isinstance(first, Request)
-    last = Response(REPLAY_URL, status=503, request=first)
 
-    assert middleware.process_response(first, last) is last
+    last = _answer(middleware, first, 503)
 
-
-@pytest.mark.parametrize(
-    "name", ["ISE_ARCHIVE_RETRY_BACKOFF_BASE", "ISE_ARCHIVE_RETRY_BACKOFF_MAX"]
-)
-def test_bad_backoff_settings_are_refused(tmp_path: Path, name: str) -> None:
-    with pytest.raises(ConfigError, match=name):
-        make_crawler(tmp_path, **{name: -1.0})
+    assert isinstance(last, Response)
+    assert last.status == 503
 
 
-PAGE = b"<html><head><title>t</title></head><body><p>page</p></body></html>"
+def test_a_host_that_never_answers_stops_the_crawl_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    middleware, _ = _pools(tmp_path, ISE_ARCHIVE_UNREACHABLE_AFTER=3)
+    failure = CannotResolveHostError("DNS lookup failed: no results")
+    answers: list[Any] = []
+    with caplog.at_level(logging.INFO, logger="spiders.middlewares"):
+        answers.append(middleware.process_exception(_replay_request(), failure))
+        _answer(middleware, _replay_request(), 503)  # an answer: not unreachable
+        for _ in range(2):
+            answers.append(middleware.process_exception(_replay_request(), failure))
+        with pytest.raises(IgnoreRequest):
+            middleware.process_exception(_replay_request(), failure)
+        with pytest.raises(IgnoreRequest):  # nothing more is sent
+            middleware.process_request(_replay_request())
 
-
-@pytest.mark.parametrize(
-    ("values", "expected"),
-    [
-        ([b"gzip, gzip"], b"gzip"),
-        ([b"gzip", b"gzip"], b"gzip"),
-        ([b"GZIP,gzip"], b"gzip"),
-        ([b"gzip, br, br"], b"gzip, br"),
-    ],
-)
-def test_repeated_encodings_are_collapsed(values: list[bytes], expected: bytes) -> None:
-    response = Response(REPLAY_URL, headers={"Content-Encoding": values})
-
-    collapsed = DuplicateEncodingMiddleware().process_response(
-        _replay_request(), response
-    )
-
-    assert collapsed.headers.getlist(b"Content-Encoding") == [expected]
-
-
-@pytest.mark.parametrize("values", [[b"gzip"], [b"gzip, br"], []])
-def test_single_encodings_are_left_alone(values: list[bytes]) -> None:
-    headers = {"Content-Encoding": values} if values else {}
-    response = Response(REPLAY_URL, headers=headers)
-
-    assert (
-        DuplicateEncodingMiddleware().process_response(_replay_request(), response)
-        is response
+    assert all(isinstance(a, Request) for a in answers)
+    errors = [t for t in caplog.record_tuples if t[1] >= logging.ERROR]
+    assert errors == [
+        (
+            "spiders.middlewares",
+            logging.ERROR,
+            f"cannot reach {BASE_URL}: host name does not resolve. Stopping after "
+            "3 failed requests in a row; the state is kept and the next run resumes "
+            "here: run again later (check the network and WAYBACK_BASE_URL).",
+        )
+    ]
+    stats = middleware.crawler.stats
+    assert stats.get_value("ise_archive/blocked") == 1
+    assert stats.get_value("ise_archive/unreachable") == (
+        f"{BASE_URL}: host name does not resolve"
     )
 
 
-def test_a_doubly_labelled_gzip_body_is_decoded_once(tmp_path: Path) -> None:
-    """The order of the real chain: this middleware (595), then Scrapy's (590)."""
-    crawler = make_crawler(tmp_path)
-    decompress = build_from_crawler(HttpCompressionMiddleware, crawler)
-    request = _replay_request()
-    response = HtmlResponse(
-        REPLAY_URL,
-        body=gzip.compress(PAGE),
-        headers={"Content-Encoding": "gzip, gzip", "Content-Type": "text/html"},
-        request=request,
-    )
+def test_connection_refused_stops_at_once(tmp_path: Path) -> None:
+    middleware, _ = _pools(tmp_path)
 
-    decoded = decompress.process_response(
-        request, DuplicateEncodingMiddleware().process_response(request, response)
-    )
+    with pytest.raises(IgnoreRequest):
+        middleware.process_exception(
+            _replay_request(), DownloadConnectionRefusedError("refused")
+        )
 
-    assert decoded.body == PAGE
-    assert b"Content-Encoding" not in decoded.headers
+    assert middleware.crawler.stats.get_value("ise_archive/unreachable") == (
+        f"{BASE_URL}: connection refused"
+    )

@@ -1,0 +1,188 @@
+"""Request rates that slow down on 429s and climb back afterwards.
+
+Each request pool (``cdx``, ``replay``, and ``cdx@<name>``/``replay@<name>`` for
+other archives) has a configured delay between requests. The archive's answers move
+it:
+
+* a **429** divides the pool's rate by ``backoff`` (its delay grows, up to one
+  request a minute, ``slowest``) and pauses the pool (``Retry-After``, else the
+  configured pause);
+* a **5xx or transport error** pauses the pool ``error_base * 2**(n-1)`` seconds
+  (``n`` = the pool's errors in a row, at most ``error_max``) without slowing it:
+  one unlucky answer costs one short pause, an outage a growing one;
+* every **success** raises the rate by ``recovery`` of itself (10 %: a halved pool
+  is back at its configured rate after 8 answers) and ends the error streak; never
+  faster than configured.
+
+Before this, each 429 halved the rate for good: four 429s left the CDX pool at a
+sixteenth of its rate for the rest of a run of hours (issue 10). The increase is a
+share of the current rate, not of the configured one, so a pool configured far above
+what the server allows settles at the server's rate instead of bursting back to the
+configured one on every answer. Pauses are durations the caller applies from its own
+clock, so nothing here reads the time and no pause compounds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PacingPolicy:
+    """How answers move a pool's rate (the ``ISE_ARCHIVE_*`` politeness settings)."""
+
+    pause_429: float = 60.0
+    backoff: float = 2.0
+    recovery: float = 0.1
+    error_base: float = 2.0
+    error_max: float = 120.0
+    slowest: float = 60.0
+
+    def __post_init__(self) -> None:
+        for name in ("pause_429", "error_base", "error_max", "slowest"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"{name} must be >= 0, not {getattr(self, name)!r}")
+        if not self.backoff >= 1:
+            raise ValueError(f"backoff must be >= 1, not {self.backoff!r}")
+        if not 0 < self.recovery <= 1:
+            raise ValueError(f"recovery must be in (0, 1], not {self.recovery!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class PoolRate:
+    """One pool's pace: its configured delay, its current one, its error streak.
+
+    >>> rate = PoolRate.configured_at(3.0).on_429(PacingPolicy())
+    >>> rate.delay, rate.share
+    (6.0, 0.5)
+    >>> for _ in range(8):
+    ...     rate = rate.on_success(PacingPolicy())
+    >>> rate.delay, rate.share
+    (3.0, 1.0)
+    """
+
+    configured: float
+    delay: float
+    errors: int = 0
+
+    @classmethod
+    def configured_at(cls, delay: float) -> PoolRate:
+        if not delay >= 0:
+            raise ValueError(f"a pool's delay must be >= 0, not {delay!r}")
+        return cls(configured=delay, delay=delay)
+
+    @property
+    def share(self) -> float:
+        """The current rate as a share of the configured one (1.0 = full speed)."""
+        return self.configured / self.delay if self.delay > 0 else 1.0
+
+    @property
+    def per_minute(self) -> float | None:
+        """Requests per minute the pool is allowed now; None when it has no delay."""
+        return 60.0 / self.delay if self.delay > 0 else None
+
+    def described(self) -> str:
+        """The pace in words, for the log and the progress view.
+
+        >>> PoolRate(configured=1.0, delay=2.0).described()
+        '30.0/min (50% of its rate)'
+        """
+        if self.per_minute is None:
+            return "no delay"
+        return f"{self.per_minute:.1f}/min ({self.share:.0%} of its rate)"
+
+    def on_429(self, policy: PacingPolicy) -> PoolRate:
+        """Multiplicative decrease: the delay grows ``backoff`` times, capped.
+
+        Capped at one request per ``policy.slowest`` seconds (or the configured
+        delay, if slower), so a pool always asks again soon enough to see a limit
+        end.
+        """
+        slowest = max(policy.slowest, self.configured)
+        return replace(self, delay=min(slowest, self.delay * policy.backoff))
+
+    def on_error(self) -> PoolRate:
+        """One more 5xx or transport error in a row (see :meth:`error_pause`)."""
+        return replace(self, errors=self.errors + 1)
+
+    def error_pause(self, policy: PacingPolicy) -> float:
+        """The pause after the current error streak: doubling from ``error_base``.
+
+        >>> policy = PacingPolicy(error_base=2.0, error_max=7.0)
+        >>> rate = PoolRate.configured_at(1.0)
+        >>> pauses = []
+        >>> for _ in range(4):
+        ...     rate = rate.on_error()
+        ...     pauses.append(rate.error_pause(policy))
+        >>> pauses
+        [2.0, 4.0, 7.0, 7.0]
+        """
+        if self.errors == 0:
+            return 0.0
+        # min() before the power: a streak of thousands must not overflow a float
+        return min(policy.error_max, policy.error_base * 2 ** min(self.errors - 1, 64))
+
+    def on_success(self, policy: PacingPolicy) -> PoolRate:
+        """The rate grows by ``recovery`` of itself, up to the configured rate."""
+        return replace(
+            self,
+            delay=max(self.configured, self.delay / (1 + policy.recovery)),
+            errors=0,
+        )
+
+
+def retry_after_seconds(raw: bytes | None) -> float | None:
+    """A ``Retry-After`` header's seconds; None when absent or an HTTP-date (the
+    archive never sends one: the configured pause applies).
+
+    >>> retry_after_seconds(b"7"), retry_after_seconds(b"Wed, 21 Oct 2015 07:28:00 GMT")
+    (7.0, None)
+    """
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw.decode("ascii").strip()))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+@dataclass
+class Pacer:
+    """Every pool's pace in one crawl, moved by the answers the pool gets.
+
+    Returns what to do, a pool's new pace and how long to pause it; the caller (the
+    Scrapy middleware) applies both to the pool's download slot.
+
+    >>> pacer = Pacer(PacingPolicy(pause_429=60.0))
+    >>> pacer.add("cdx", 3.0)
+    >>> pacer.throttled("cdx", retry_after=None)
+    (PoolRate(configured=3.0, delay=6.0, errors=0), 60.0)
+    >>> pacer.failed("cdx")
+    (PoolRate(configured=3.0, delay=6.0, errors=1), 2.0)
+    >>> pacer.answered("cdx").delay
+    5.454545454545454
+    """
+
+    policy: PacingPolicy
+    rates: dict[str, PoolRate] = field(default_factory=dict)
+
+    def add(self, pool: str, delay: float) -> None:
+        """Start pacing ``pool`` at its configured ``delay`` (once; later calls keep
+        its current pace)."""
+        if pool not in self.rates:
+            self.rates[pool] = PoolRate.configured_at(delay)
+
+    def throttled(self, pool: str, retry_after: float | None) -> tuple[PoolRate, float]:
+        """A 429: the pool slows down and pauses ``Retry-After`` or the default."""
+        rate = self.rates[pool] = self.rates[pool].on_429(self.policy)
+        return rate, retry_after if retry_after is not None else self.policy.pause_429
+
+    def failed(self, pool: str) -> tuple[PoolRate, float]:
+        """A 5xx or transport error: the pool pauses by its errors in a row."""
+        rate = self.rates[pool] = self.rates[pool].on_error()
+        return rate, rate.error_pause(self.policy)
+
+    def answered(self, pool: str) -> PoolRate:
+        """Any other answer: the pool's rate climbs back a step."""
+        rate = self.rates[pool] = self.rates[pool].on_success(self.policy)
+        return rate
