@@ -23,7 +23,12 @@ from typing import Any
 
 from w3lib.url import safe_url_string
 
-from ise_archive.archive.archives import WebArchive, parse_archive
+from ise_archive.archive.archives import (
+    WebArchive,
+    parse_archive,
+    parse_archive_list,
+    unique_names,
+)
 from ise_archive.archive.cdx import CDXQuery, discovery_queries
 from ise_archive.errors import ConfigError
 from ise_archive.normalize.urls import canonical_post_url, is_site_url
@@ -40,6 +45,8 @@ class CrawlConfig:
 
     wayback_base_url: str
     archive: WebArchive
+    #: The other archives (ISE_ARCHIVE_MORE_ARCHIVES), in the order they are tried.
+    more_archives: tuple[WebArchive, ...]
     output_dir: Path
     state_path: Path
     archive_url_base: str
@@ -176,6 +183,17 @@ def archive_spec(raw: Any) -> str:
         ) from None
 
 
+def archive_list(raw: Any) -> tuple[WebArchive, ...]:
+    """Comma-separated archive roots (each as ``WAYBACK_BASE_URL`` takes one)."""
+    try:
+        return tuple(parse_archive_list(text_list(raw)))
+    except ValueError as exc:
+        raise ValueError(
+            f"must list http(s) URLs of Wayback Machines or pywb collections, "
+            f"separated by commas ({exc})"
+        ) from None
+
+
 def optional_http_url(raw: Any) -> str:
     return http_url(raw) if str(raw or "").strip() else ""
 
@@ -208,6 +226,7 @@ def optional_text(raw: Any) -> str | None:
 #: setting name -> (CrawlConfig field, rule). The order is the order of messages.
 RULES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "WAYBACK_BASE_URL": ("wayback_base_url", archive_spec),
+    "ISE_ARCHIVE_MORE_ARCHIVES": ("more_archives", archive_list),
     "OUTPUT_DIR": ("output_dir", path),
     "ISE_ARCHIVE_STATE_PATH": ("state_path", optional_text),
     "ISE_ARCHIVE_ARCHIVE_URL_BASE": ("archive_url_base", optional_http_url),
@@ -305,6 +324,12 @@ def _check_relations(
         parsed["wayback_base_url"], view_root=parsed["archive_url_base"]
     )
     parsed["archive"] = archive
+    names = unique_names([archive, *parsed["more_archives"]])
+    parsed["more_archives"] = tuple(names[1:])  # pools: no name twice
+    if any(other.root == archive.root for other in parsed["more_archives"]):
+        problems.append(
+            "ISE_ARCHIVE_MORE_ARCHIVES names the main archive (WAYBACK_BASE_URL) again"
+        )
     # records name the archive by kind and root: pywb and Wayback replay URLs
     # differ (ise_archive.archive.archives)
     parsed["archive_url_base"] = f"{archive.kind}:{archive.view_root or archive.root}"
@@ -401,6 +426,11 @@ def run_parameters(
         "tool_version": tool_version,
         "wayback_base_url": config.archive.root,
         "archive_kind": config.archive.kind,
+        **(
+            {"more_archives": [a.spec() for a in config.more_archives]}
+            if config.more_archives
+            else {}
+        ),
         "versions": policy.versions,
         "from": policy.from_ts,
         "to": policy.to_ts,

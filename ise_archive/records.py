@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -50,6 +50,11 @@ class Capture:
     status: str = ""
     digest: str = ""
     length: int | None = None
+    #: Which archive the capture is fetched from: ``""`` for the main archive
+    #: (``WAYBACK_BASE_URL``), else another archive's spec (``pywb:https://...``,
+    #: :func:`ise_archive.archive.archives.parse_archive`). Not part of the
+    #: capture's identity: the same capture held by two archives is one capture.
+    archive: str = field(default="", compare=False)
 
     @property
     def is_revisit(self) -> bool:
@@ -134,6 +139,9 @@ class CaptureRecord:
     #: For a fetched capture: whether its payload matched the CDX digest (False
     #: when the index gave no digest); None for a capture never fetched.
     verified: bool | None = None
+    #: The name of the archive ``archive_url`` points into (``web.archive.org``,
+    #: ``eot2016``): the one that served the capture, or would have.
+    archive: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

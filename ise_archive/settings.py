@@ -26,6 +26,12 @@ COMMANDS_MODULE = "spiders.commands"
 # --- where to read and write --------------------------------------------------------
 #: Any Wayback-compatible archive (Internet Archive, pywb, OpenWayback).
 WAYBACK_BASE_URL = "https://web.archive.org"
+#: Other archives to fill gaps from, comma-separated roots of Wayback Machines or
+#: pywb collections (docs/archives.md lists the ones that hold ise.gov, e.g.
+#: https://webarchive.library.unt.edu/eot2016). Empty: the main archive alone,
+#: and runs cost exactly what they did. Each gets its own rate pools at the same
+#: politeness rates (cdx@<name>, replay@<name>).
+ISE_ARCHIVE_MORE_ARCHIVES = ""
 #: The dataset directory; the incremental state lives in OUTPUT_DIR/.state/.
 OUTPUT_DIR = "output"
 #: SQLite state file; empty means OUTPUT_DIR/.state/state.sqlite3.

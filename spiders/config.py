@@ -30,20 +30,23 @@ def crawl_config(settings: BaseSettings) -> CrawlConfig:
 
 
 def download_slots(config: CrawlConfig) -> dict[str, dict[str, float | int]]:
-    """The two rate pools as Scrapy download slots (no jitter: the delay is the
-    politeness floor, and a random shorter one would undercut it)."""
-    return {
-        "cdx": {
-            "concurrency": config.cdx_concurrency,
-            "delay": 60.0 / config.cdx_rpm,
-            "jitter": 0,
-        },
-        "replay": {
-            "concurrency": config.replay_concurrency,
-            "delay": 1.0 / config.replay_rps,
-            "jitter": 0,
-        },
+    """The rate pools as Scrapy download slots (no jitter: the delay is the
+    politeness floor, and a random shorter one would undercut it): ``cdx`` and
+    ``replay`` for the main archive, ``cdx@<name>`` and ``replay@<name>`` for each
+    other archive, at the same rates."""
+    cdx = {"concurrency": config.cdx_concurrency, "delay": 60.0 / config.cdx_rpm}
+    replay = {
+        "concurrency": config.replay_concurrency,
+        "delay": 1.0 / config.replay_rps,
     }
+    slots: dict[str, dict[str, float | int]] = {
+        "cdx": {**cdx, "jitter": 0},
+        "replay": {**replay, "jitter": 0},
+    }
+    for archive in config.more_archives:
+        slots[f"cdx@{archive.name}"] = {**cdx, "jitter": 0}
+        slots[f"replay@{archive.name}"] = {**replay, "jitter": 0}
+    return slots
 
 
 def set_download_slots(settings: BaseSettings, config: CrawlConfig) -> None:

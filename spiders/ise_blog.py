@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from scrapy import Request, Spider, signals
@@ -20,6 +21,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from ise_archive import __version__
+from ise_archive.archive.archives import WebArchive
 from ise_archive.archive.cdx import (
     CDXQuery,
     exact_query,
@@ -47,7 +49,7 @@ class IseBlogSpider(Spider):
         super().__init__(*args)
         self.arguments = arguments
         self.phase = "cdx"
-        self.resume_keys: set[tuple[CDXQuery, str]] = set()
+        self.resume_keys: set[tuple[int, CDXQuery, str]] = set()
         self.run: CrawlRun
         self.plan: WorkPlan
         self.options: ExtractOptions
@@ -92,20 +94,33 @@ class IseBlogSpider(Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for query in self.run.config.queries:
-            yield self.cdx_request(query)
+            for rank in range(len(self.archives)):
+                yield self.cdx_request(query, rank=rank)
 
-    def cdx_request(self, query: CDXQuery, resume_key: str | None = None) -> Request:
+    @property
+    def archives(self) -> list[WebArchive]:
+        """The main archive, then ``ISE_ARCHIVE_MORE_ARCHIVES`` in order (rank)."""
+        return [self.run.config.archive, *self.run.config.more_archives]
+
+    def cdx_request(
+        self, query: CDXQuery, resume_key: str | None = None, *, rank: int = 0
+    ) -> Request:
+        """One CDX page of ``query`` from the archive of rank ``rank``, in that
+        archive's own ``cdx`` pool (``cdx@<name>`` for the other archives)."""
+        archive = self.archives[rank]
         return Request(
-            self.run.config.archive.cdx_query_url(query, resume_key),
+            archive.cdx_query_url(query, resume_key),
             callback=self.parse_cdx,
             errback=self.cdx_failed,
-            cb_kwargs={"query": query},
-            meta={"pool": "cdx", "handle_httpstatus_all": True},
+            cb_kwargs={"query": query, "rank": rank},
+            meta={"pool": _pool("cdx", rank, archive), "handle_httpstatus_all": True},
             dont_filter=True,
             priority=10,
         )
 
-    def parse_cdx(self, response: Response, query: CDXQuery) -> Iterator[Request]:
+    def parse_cdx(
+        self, response: Response, query: CDXQuery, rank: int = 0
+    ) -> Iterator[Request]:
         stats = self.crawler.stats
         if response.status != 200:
             stats.inc_value(f"ise_archive/cdx/failed/http-{response.status}")
@@ -115,7 +130,7 @@ class IseBlogSpider(Spider):
             )
             return
         try:
-            page = self.run.config.archive.parse_cdx(response.body)
+            page = self.archives[rank].parse_cdx(response.body)
         except CDXError as exc:
             stats.inc_value("ise_archive/cdx/failed/bad-answer")
             logger.error(
@@ -123,17 +138,21 @@ class IseBlogSpider(Spider):
                 {"url": response.url, "exc": exc},
             )
             return
-        new = self.plan.listed(page.captures)
+        captures = list(page.captures)
+        if rank:  # another archive's captures are fetched from it
+            spec = self.archives[rank].spec()
+            captures = [replace(c, archive=spec) for c in captures]
+        new = self.plan.listed(captures, rank=rank)
         stats.inc_value("ise_archive/cdx/pages")
         stats.inc_value("ise_archive/cdx/captures", len(page.captures))
         stats.inc_value("ise_archive/cdx/new", new)
         # The Internet Archive can answer a page with no rows but a resume key
         # (filters drop a whole page server-side): go on. A key seen before for
         # this query would page for ever: stop there.
-        key = (query, page.resume_key)
+        key = (rank, query, page.resume_key)
         if page.resume_key and key not in self.resume_keys:
             self.resume_keys.add(key)
-            yield self.cdx_request(query, page.resume_key)
+            yield self.cdx_request(query, page.resume_key, rank=rank)
 
     def cdx_failed(self, failure: Failure) -> None:
         self.crawler.stats.inc_value("ise_archive/cdx/failed/transport")
@@ -161,13 +180,17 @@ class IseBlogSpider(Spider):
     # --- fetching a capture ------------------------------------------------------
 
     def capture_request(self, capture: Capture, *, hops: int = 0) -> Request:
+        """Fetch a capture raw from its archive (:attr:`Capture.archive`), in that
+        archive's ``replay`` pool."""
+        rank = self.rank_of(capture)
+        archive = self.archives[rank]
         return Request(
-            self.run.config.archive.raw_url(capture.timestamp, capture.original),
+            archive.raw_url(capture.timestamp, capture.original),
             callback=self.parse_capture,
             errback=self.capture_failed,
             cb_kwargs={"capture": capture},
             meta={
-                "pool": "replay",
+                "pool": _pool("replay", rank, archive),
                 "capture": capture,
                 "hops": hops,
                 "dont_redirect": True,
@@ -179,8 +202,19 @@ class IseBlogSpider(Spider):
             dont_filter=True,
         )
 
+    def rank_of(self, capture: Capture) -> int:
+        """The rank of the archive a capture is fetched from (0 when its archive is
+        no longer configured: the main archive is asked instead)."""
+        if not capture.archive:
+            return 0
+        for rank, archive in enumerate(self.archives):
+            if rank and archive.spec() == capture.archive:
+                return rank
+        return 0
+
     def parse_capture(self, response: Response, capture: Capture) -> Iterator[Any]:
         self.crawler.stats.inc_value("ise_archive/fetch/requests")
+        rank = self.rank_of(capture)
         answer = Answer(
             status=response.status,
             headers={
@@ -190,8 +224,12 @@ class IseBlogSpider(Spider):
             replay_url=response.url,
             hops=response.meta.get("hops", 0),
             truncated_tries=response.meta.get("truncated_tries", 0),
+            replay_root=self.archives[rank].replay_root if rank else "",
         )
-        for item in self.plan.read_answer(capture, answer, self.options):
+        options = self.options
+        if rank:  # provenance under the archive that served the bytes
+            options = replace(options, archive_base_url=self.archives[rank].spec())
+        for item in self.plan.read_answer(capture, answer, options):
             if isinstance(item, (Post, Skip)):
                 yield item
             elif isinstance(item, Retry):
@@ -210,8 +248,10 @@ class IseBlogSpider(Spider):
             if isinstance(item, Fetch):
                 yield self.capture_request(item.capture, hops=item.hops)
             else:
-                self.crawler.stats.inc_value("ise_archive/discovery/exact_lookups")
-                yield self.cdx_request(exact_query(item.url))
+                # a URL no prefix listing had: asked of every archive
+                for rank in range(len(self.archives)):
+                    self.crawler.stats.inc_value("ise_archive/discovery/exact_lookups")
+                    yield self.cdx_request(exact_query(item.url), rank=rank)
 
     def capture_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
@@ -236,3 +276,8 @@ class IseBlogSpider(Spider):
             return False
         self.run.blocked = True
         return True
+
+
+def _pool(kind: str, rank: int, archive: WebArchive) -> str:
+    """``cdx``/``replay`` for the main archive, ``cdx@<name>`` for the others."""
+    return kind if rank == 0 else f"{kind}@{archive.name}"

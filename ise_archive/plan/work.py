@@ -112,6 +112,8 @@ class Answer:
     replay_url: str
     hops: int = 0
     truncated_tries: int = 0
+    #: Replay root of the archive that answered, when it is not the main one.
+    replay_root: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -146,10 +148,15 @@ class WorkPlan:
         """How many posts the state knows (for milestone lines)."""
         return sum(1 for group in self.state.identities() if phase_of(group) == "posts")
 
-    def listed(self, captures: list[Capture]) -> int:
+    def listed(self, captures: list[Capture], *, rank: int = 0) -> int:
         """Store what a CDX page listed; captures of no post group (tags, users,
-        assets) are settled as skips at once. Returns how many were new."""
-        new = self.state.add_captures(captures, capture_group)
+        assets) are settled as skips at once. Returns how many were new.
+
+        ``rank`` is the listing archive's place (0 the main archive, then the
+        others in ``ISE_ARCHIVE_MORE_ARCHIVES`` order): a capture several archives
+        hold is fetched from the best-ranked one, the others are its fallbacks.
+        """
+        new = self.state.add_captures(captures, capture_group, rank=rank)
         for capture in captures:
             if capture_group(capture) is None:
                 kind = classify_url(capture.original)
@@ -157,7 +164,19 @@ class WorkPlan:
         return new
 
     def settle(self, capture: Capture, outcome: str) -> None:
-        self.state.set_outcome(state_key(capture), outcome)
+        """Give a capture its outcome. A failed fetch of a capture that another
+        archive also holds is not an outcome yet: the capture is opened again,
+        to be fetched from that archive (gap filling across archives)."""
+        key = state_key(capture)
+        if outcome.startswith("failed:"):
+            following = self.state.fall_back(key)
+            if following is not None:
+                logger.info(
+                    "%(key)s %(outcome)s: trying the next archive that holds it",
+                    {"key": key, "outcome": outcome},
+                )
+                return
+        self.state.set_outcome(key, outcome)
         self.on_outcome(outcome)
 
     def _plan(self, phase: str) -> Iterator[Fetch]:
@@ -218,6 +237,7 @@ class WorkPlan:
                 answer.replay_url,
                 archived=archived,
                 hops=answer.hops,
+                replay_root=answer.replay_root or self.replay_root,
             )
             return
         if not archived:
@@ -271,6 +291,7 @@ class WorkPlan:
         *,
         archived: bool,
         hops: int,
+        replay_root: str = "",
     ) -> Iterator[Fetch | LookUp]:
         """A 3xx answer to ``replay_url``: what the capture is, and what to fetch.
 
@@ -278,8 +299,9 @@ class WorkPlan:
         is a redirect; otherwise it is the archive's redirect to its nearest
         capture, ``hops`` of them so far for this capture.
         """
+        root = replay_root or self.replay_root
         target = (
-            redirect_target(location, replay_url, replay_root=self.replay_root)
+            redirect_target(location, replay_url, replay_root=root)
             if location
             else None
         )
@@ -290,7 +312,9 @@ class WorkPlan:
         if archived:
             yield from self.archived_redirect(capture, original)
         else:
-            nearest = Capture(timestamp=timestamp, original=original)
+            nearest = Capture(
+                timestamp=timestamp, original=original, archive=capture.archive
+            )
             yield from self.nearest_capture(capture, nearest, hops=hops + 1)
 
     def archived_redirect(self, capture: Capture, target: str) -> Iterator[LookUp]:

@@ -44,6 +44,17 @@ TEASERS_SCHEMA = """CREATE TABLE IF NOT EXISTS teasers (
     teaser_json TEXT NOT NULL,
     PRIMARY KEY (url, source)
 )"""
+#: Which archives hold each capture (``archive``: ``""`` for the main one, else the
+#: archive's spec), in the order they are tried (``rank``), and which were tried
+#: already (a fetch failed there). Added to version 1 the same way; a database
+#: without it has only main-archive captures.
+HOLDERS_SCHEMA = """CREATE TABLE IF NOT EXISTS holders (
+    key TEXT NOT NULL,
+    archive TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    tried INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (key, archive)
+)"""
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE runs (
@@ -67,7 +78,8 @@ CREATE TABLE captures (
     outcome TEXT,
     outcome_run TEXT,
     post_url TEXT,
-    post_json TEXT
+    post_json TEXT,
+    archive TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX captures_identity ON captures (identity, timestamp, original);
 CREATE INDEX captures_open ON captures (identity)
@@ -80,7 +92,9 @@ CREATE TABLE posts (url TEXT PRIMARY KEY, sort_key TEXT NOT NULL);
 CREATE INDEX posts_order ON posts (sort_key, url);
 """
 #: The columns :func:`capture_from_db_row` reads, in its order.
-CAPTURE_COLUMNS = "timestamp, original, urlkey, mimetype, status, digest, length"
+CAPTURE_COLUMNS = (
+    "timestamp, original, urlkey, mimetype, status, digest, length, archive"
+)
 
 
 def open_database(path: Path, *, timeout_s: float) -> sqlite3.Connection:
@@ -129,6 +143,12 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
         version = stored_version(db)
         db.execute(EVIDENCE_SCHEMA)
         db.execute(TEASERS_SCHEMA)
+        db.execute(HOLDERS_SCHEMA)
+        columns = {row[1] for row in db.execute("PRAGMA table_info(captures)")}
+        if "archive" not in columns:  # a version 1 file from before other archives
+            db.execute(
+                "ALTER TABLE captures ADD COLUMN archive TEXT NOT NULL DEFAULT ''"
+            )
     if version is None or version > SCHEMA_VERSION:
         raise StateError(
             f"state database {path} has schema version {version!r}; this "
@@ -173,6 +193,7 @@ def create_tables(db: sqlite3.Connection) -> None:
             db.execute(statement)
     db.execute(EVIDENCE_SCHEMA)
     db.execute(TEASERS_SCHEMA)
+    db.execute(HOLDERS_SCHEMA)
     db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
 
@@ -184,7 +205,7 @@ def stored_version(db: sqlite3.Connection) -> int | None:
 
 def capture_from_db_row(row: tuple[Any, ...]) -> Capture:
     """The capture held in the first columns of ``row`` (see ``CAPTURE_COLUMNS``)."""
-    timestamp, original, urlkey, mimetype, status, digest, length = row[:7]
+    timestamp, original, urlkey, mimetype, status, digest, length, archive = row[:8]
     return Capture(
         timestamp=timestamp,
         original=original,
@@ -193,4 +214,5 @@ def capture_from_db_row(row: tuple[Any, ...]) -> Capture:
         status=status,
         digest=digest,
         length=length,
+        archive=archive,
     )

@@ -75,10 +75,11 @@ def state_key(capture: Capture) -> str:
 def archive_url(archive_base_url: str, capture: Capture) -> str:
     """The replay address of a capture, as people open it in a browser.
 
-    ``archive_base_url`` names the archive as ``WAYBACK_BASE_URL`` does
-    (``[wayback:|pywb:]root``, :func:`ise_archive.archive.archives.parse_archive`).
+    ``archive_base_url`` names the main archive as ``WAYBACK_BASE_URL`` does
+    (``[wayback:|pywb:]root``, :func:`ise_archive.archive.archives.parse_archive`);
+    a capture of another archive (:attr:`Capture.archive`) is under that one.
     """
-    archive = parse_archive(archive_base_url)
+    archive = parse_archive(capture.archive or archive_base_url)
     return archive.archive_url(capture.timestamp, capture.original)
 
 
@@ -267,10 +268,11 @@ def _capture_record(
     content_sha256: str = "",
     evidence: tuple[WarcRef | None, bool] | None = None,
 ) -> CaptureRecord:
+    archive = parse_archive(capture.archive or archive_base_url)
     return CaptureRecord(
         timestamp=capture.timestamp,
         original=capture.original,
-        archive_url=archive_url(archive_base_url, capture),
+        archive_url=archive.archive_url(capture.timestamp, capture.original),
         digest=capture.digest,
         status=capture.status,
         mimetype=capture.mimetype,
@@ -279,6 +281,7 @@ def _capture_record(
         content_sha256=content_sha256,
         warc=evidence[0] if evidence else None,
         verified=evidence[1] if evidence else None,
+        archive=archive.name,
     )
 
 

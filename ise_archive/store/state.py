@@ -114,6 +114,7 @@ class State:
         identity: Callable[[Capture], str | None],
         *,
         unidentified: str | None = "skip:not-a-post-url",
+        rank: int = 0,
     ) -> int:
         """Record listed captures; returns how many were never seen before.
 
@@ -121,6 +122,11 @@ class State:
         identity function changed its mind. A new capture whose identity is None
         (not a post) gets the outcome ``unidentified`` at once, so that the
         accounting of every listed capture closes without fetching it.
+
+        ``rank`` orders the archives that hold a capture (0 the main one): a
+        capture not fetched yet is fetched from the best-ranked archive that
+        listed it (:attr:`Capture.archive`), the others are its fallbacks
+        (:meth:`fall_back`).
         """
         new = 0
         with self._transaction():
@@ -131,7 +137,8 @@ class State:
                 self._db.execute(
                     "INSERT OR IGNORE INTO captures (key, timestamp, original, urlkey,"
                     " mimetype, status, digest, length, identity, nid, first_run,"
-                    " outcome, outcome_run) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " outcome, outcome_run, archive)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         key,
                         capture.timestamp,
@@ -146,17 +153,67 @@ class State:
                         self.run_id,
                         None if ident else unidentified,
                         None if ident or not unidentified else self.run_id,
+                        capture.archive,
                     ),
                 )
-                if self._db.total_changes != before:
+                inserted = self._db.total_changes != before
+                self._db.execute(
+                    "INSERT OR IGNORE INTO holders (key, archive, rank) VALUES (?,?,?)",
+                    (key, capture.archive, rank),
+                )
+                if inserted:
                     new += 1
                 else:
+                    self._prefer_holder(key, capture.archive, rank)
                     self._db.execute(
                         "UPDATE captures SET identity = ? "
                         "WHERE key = ? AND identity IS NOT ?",
                         (ident, key, ident),
                     )
         return new
+
+    def _prefer_holder(self, key: str, archive: str, rank: int) -> None:
+        """A capture not fetched yet moves to ``archive`` when it ranks better than
+        the archive it would be fetched from now."""
+        row = self._db.execute(
+            "SELECT c.archive, h.rank FROM captures c LEFT JOIN holders h"
+            " ON h.key = c.key AND h.archive = c.archive"
+            " WHERE c.key = ? AND c.outcome IS NULL",
+            (key,),
+        ).fetchone()
+        if row is not None and row[0] != archive and (row[1] or 0) > rank:
+            self._db.execute(
+                "UPDATE captures SET archive = ? WHERE key = ?", (archive, key)
+            )
+
+    def fall_back(self, key: str) -> str | None:
+        """The next archive to fetch a capture from, after a fetch from its current
+        one failed: that archive is marked tried, the capture points at the best
+        untried holder and is open again. None (nothing changed but the mark) when
+        no other archive holds it."""
+        with self._transaction():
+            row = self._db.execute(
+                "SELECT archive FROM captures WHERE key = ?", (key,)
+            ).fetchone()
+            if row is None:
+                return None
+            self._db.execute(
+                "UPDATE holders SET tried = 1 WHERE key = ? AND archive = ?",
+                (key, row[0]),
+            )
+            following = self._db.execute(
+                "SELECT archive FROM holders WHERE key = ? AND tried = 0"
+                " ORDER BY rank LIMIT 1",
+                (key,),
+            ).fetchone()
+            if following is None:
+                return None
+            self._db.execute(
+                "UPDATE captures SET archive = ?, outcome = NULL, outcome_run = NULL"
+                " WHERE key = ?",
+                (following[0], key),
+            )
+        return following[0]
 
     def identities_with_open_work(self) -> Iterator[str]:
         """Identities with a capture that has no final outcome, sorted, streamed."""
@@ -471,7 +528,7 @@ class State:
             (url,),
         )
         return [
-            (capture_from_db_row(row), Post.from_json(json.loads(row[7])))
+            (capture_from_db_row(row), Post.from_json(json.loads(row[8])))
             for row in rows
         ]
 
@@ -486,7 +543,7 @@ class State:
             " OR nid IN (SELECT nid FROM aliases WHERE url = :url))",
             {"url": url},
         )
-        return [(capture_from_db_row(row), row[7]) for row in rows]
+        return [(capture_from_db_row(row), row[8]) for row in rows]
 
     def _refresh_post(self, url: str) -> None:
         """Keep the ``posts`` row of ``url`` (its sort key) in step with its records.

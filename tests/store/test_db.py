@@ -90,11 +90,12 @@ def test_capture_round_trips_through_its_columns(db_path: Path):
         status="200",
         digest="ABC",
         length=123,
+        archive="pywb:https://webarchive.library.unt.edu/eot2016",
     )
     db = sqlite3.connect(":memory:")
     db.execute(f"CREATE TABLE t ({CAPTURE_COLUMNS})")
     db.execute(
-        "INSERT INTO t VALUES (?,?,?,?,?,?,?)",
+        "INSERT INTO t VALUES (?,?,?,?,?,?,?,?)",
         (
             capture.timestamp,
             capture.original,
@@ -103,6 +104,7 @@ def test_capture_round_trips_through_its_columns(db_path: Path):
             capture.status,
             capture.digest,
             capture.length,
+            capture.archive,
         ),
     )
     assert (

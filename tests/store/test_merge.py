@@ -73,6 +73,7 @@ def record(capture: Capture, outcome: str = "record", **changes) -> CaptureRecor
         status=capture.status,
         mimetype=capture.mimetype,
         outcome=outcome,
+        archive="web.archive.org",
         **changes,
     )
 
@@ -248,3 +249,15 @@ def test_preference_key_orders_complete_full_newest():
 def test_merge_needs_a_parsed_capture():
     with pytest.raises(ValueError, match="at least one"):
         merge_post([], [(cap("20110101000000"), "duplicate")], archive_base_url=BASE)
+
+
+def test_a_capture_of_another_archive_is_listed_under_it() -> None:
+    eot = "pywb:https://webarchive.library.unt.edu/eot2016"
+    c = dataclasses.replace(cap("20161101000000"), archive=eot)
+    merged = merge_post([(c, post())], [], archive_base_url=BASE)
+    url = f"https://webarchive.library.unt.edu/eot2016/20161101000000/{c.original}"
+    assert (merged.captures[0].archive, merged.captures[0].archive_url) == (
+        "eot2016",
+        url,
+    )
+    assert merged.capture is not None and merged.capture.archive_url == url
