@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import replace
 from typing import Any
 
 from scrapy import Request, Spider, signals
@@ -21,7 +20,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from ise_archive import __version__
-from ise_archive.archive.archives import WebArchive
+from ise_archive.archive.archives import ArchiveSet
 from ise_archive.archive.cdx import (
     CDXQuery,
     exact_query,
@@ -34,6 +33,7 @@ from ise_archive.records import Capture, Post, Skip
 from spiders.config import crawl_config, set_download_slots
 from spiders.failures import transport_failure
 from spiders.progress import log_milestone
+from spiders.requests import capture_request, cdx_request
 from spiders.run import CrawlRun, crawl_run
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ class IseBlogSpider(Spider):
         self.run: CrawlRun
         self.plan: WorkPlan
         self.options: ExtractOptions
+        self.archives: ArchiveSet
 
     @classmethod
     def update_settings(cls, settings: Any) -> None:
@@ -71,6 +72,7 @@ class IseBlogSpider(Spider):
         """Take the run's settings and state (built after the spider) and begin."""
         self.run = crawl_run(self.crawler)
         config = self.run.config
+        self.archives = ArchiveSet((config.archive, *config.more_archives))
         self.options = ExtractOptions(
             max_bytes=config.max_page_bytes, archive_base_url=config.archive_url_base
         )
@@ -97,25 +99,12 @@ class IseBlogSpider(Spider):
             for rank in range(len(self.archives)):
                 yield self.cdx_request(query, rank=rank)
 
-    @property
-    def archives(self) -> list[WebArchive]:
-        """The main archive, then ``ISE_ARCHIVE_MORE_ARCHIVES`` in order (rank)."""
-        return [self.run.config.archive, *self.run.config.more_archives]
-
     def cdx_request(
         self, query: CDXQuery, resume_key: str | None = None, *, rank: int = 0
     ) -> Request:
-        """One CDX page of ``query`` from the archive of rank ``rank``, in that
-        archive's own ``cdx`` pool (``cdx@<name>`` for the other archives)."""
-        archive = self.archives[rank]
-        return Request(
-            archive.cdx_query_url(query, resume_key),
-            callback=self.parse_cdx,
-            errback=self.cdx_failed,
-            cb_kwargs={"query": query, "rank": rank},
-            meta={"pool": _pool("cdx", rank, archive), "handle_httpstatus_all": True},
-            dont_filter=True,
-            priority=10,
+        callbacks = (self.parse_cdx, self.cdx_failed)
+        return cdx_request(
+            self.archives, query, resume_key, rank=rank, callbacks=callbacks
         )
 
     def parse_cdx(
@@ -138,10 +127,7 @@ class IseBlogSpider(Spider):
                 {"url": response.url, "exc": exc},
             )
             return
-        captures = list(page.captures)
-        if rank:  # another archive's captures are fetched from it
-            spec = self.archives[rank].spec()
-            captures = [replace(c, archive=spec) for c in captures]
+        captures = self.archives.listed_by(page.captures, rank)
         new = self.plan.listed(captures, rank=rank)
         stats.inc_value("ise_archive/cdx/pages")
         stats.inc_value("ise_archive/cdx/captures", len(page.captures))
@@ -180,41 +166,17 @@ class IseBlogSpider(Spider):
     # --- fetching a capture ------------------------------------------------------
 
     def capture_request(self, capture: Capture, *, hops: int = 0) -> Request:
-        """Fetch a capture raw from its archive (:attr:`Capture.archive`), in that
-        archive's ``replay`` pool."""
-        rank = self.rank_of(capture)
-        archive = self.archives[rank]
-        return Request(
-            archive.raw_url(capture.timestamp, capture.original),
-            callback=self.parse_capture,
-            errback=self.capture_failed,
-            cb_kwargs={"capture": capture},
-            meta={
-                "pool": _pool("replay", rank, archive),
-                "capture": capture,
-                "hops": hops,
-                "dont_redirect": True,
-                "handle_httpstatus_all": True,
-                # A page over the limit is refused unparsed anyway: stop reading it
-                # at the limit (compressed or not) instead of holding it in memory.
-                "download_maxsize": self.options.max_bytes,
-            },
-            dont_filter=True,
+        return capture_request(
+            self.archives,
+            capture,
+            hops=hops,
+            max_bytes=self.options.max_bytes,
+            callbacks=(self.parse_capture, self.capture_failed),
         )
-
-    def rank_of(self, capture: Capture) -> int:
-        """The rank of the archive a capture is fetched from (0 when its archive is
-        no longer configured: the main archive is asked instead)."""
-        if not capture.archive:
-            return 0
-        for rank, archive in enumerate(self.archives):
-            if rank and archive.spec() == capture.archive:
-                return rank
-        return 0
 
     def parse_capture(self, response: Response, capture: Capture) -> Iterator[Any]:
         self.crawler.stats.inc_value("ise_archive/fetch/requests")
-        rank = self.rank_of(capture)
+        rank = self.archives.rank_of(capture)
         answer = Answer(
             status=response.status,
             headers={
@@ -224,12 +186,9 @@ class IseBlogSpider(Spider):
             replay_url=response.url,
             hops=response.meta.get("hops", 0),
             truncated_tries=response.meta.get("truncated_tries", 0),
-            replay_root=self.archives[rank].replay_root if rank else "",
+            archive=self.archives[rank].spec() if rank else "",
         )
-        options = self.options
-        if rank:  # provenance under the archive that served the bytes
-            options = replace(options, archive_base_url=self.archives[rank].spec())
-        for item in self.plan.read_answer(capture, answer, options):
+        for item in self.plan.read_answer(capture, answer, self.options):
             if isinstance(item, (Post, Skip)):
                 yield item
             elif isinstance(item, Retry):
@@ -276,8 +235,3 @@ class IseBlogSpider(Spider):
             return False
         self.run.blocked = True
         return True
-
-
-def _pool(kind: str, rank: int, archive: WebArchive) -> str:
-    """``cdx``/``replay`` for the main archive, ``cdx@<name>`` for the others."""
-    return kind if rank == 0 else f"{kind}@{archive.name}"

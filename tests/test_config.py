@@ -186,3 +186,27 @@ def test_a_range_within_one_year_is_not_empty() -> None:
     """``from`` is padded with zeros and ``to`` with nines: 2011..2011 is a year."""
     policy = parse_spider_arguments({"from": "2011", "to": "2011"}, max_attempts=8)
     assert (policy.from_ts, policy.to_ts) == ("2011", "2011")
+
+
+def test_more_archives_are_parsed_in_order_with_unique_names() -> None:
+    checked = config(
+        ISE_ARCHIVE_MORE_ARCHIVES=(
+            "https://webarchive.library.unt.edu/eot2016, pywb:https://h.test/eot2016,"
+            "wayback:http://mirror.test"
+        )
+    )
+    assert [(a.kind, a.name) for a in checked.more_archives] == [
+        ("pywb", "eot2016"),
+        ("pywb", "eot2016-2"),
+        ("wayback", "mirror.test"),
+    ]
+    assert config().more_archives == ()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["ftp://x.test/coll", "memento:https://x.test/c", "https://web.archive.org"],
+)
+def test_bad_or_repeated_more_archives_are_refused(value: str) -> None:
+    with pytest.raises(ConfigError, match="ISE_ARCHIVE_MORE_ARCHIVES"):
+        config(ISE_ARCHIVE_MORE_ARCHIVES=value)

@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -47,6 +47,7 @@ from ise_archive.archive.cdx import (
     pywb_filter,
 )
 from ise_archive.archive.wayback import RAW_MODIFIER, parse_archive_url
+from ise_archive.records import Capture
 
 logger = logging.getLogger(__name__)
 
@@ -252,3 +253,43 @@ WAYBACK_EXAMPLE = WebArchive(
 PYWB_EXAMPLE = WebArchive(
     name="eot2016", kind="pywb", root="https://webarchive.library.unt.edu/eot2016"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveSet:
+    """The archives of one crawl by rank: the main one (0), then the others in the
+    order ``ISE_ARCHIVE_MORE_ARCHIVES`` names them.
+
+    A capture says which archive it is fetched from by that archive's spec
+    (:attr:`~ise_archive.records.Capture.archive`, ``""`` for the main one).
+    """
+
+    archives: tuple[WebArchive, ...]
+
+    def __len__(self) -> int:
+        return len(self.archives)
+
+    def __getitem__(self, rank: int) -> WebArchive:
+        return self.archives[rank]
+
+    def rank_of(self, capture: Capture) -> int:
+        """The rank of the archive a capture is fetched from (0, the main archive,
+        when its archive is no longer configured)."""
+        if not capture.archive:
+            return 0
+        for rank, archive in enumerate(self.archives):
+            if rank and archive.spec() == capture.archive:
+                return rank
+        return 0
+
+    def pool(self, kind: str, rank: int) -> str:
+        """The rate pool: ``cdx``/``replay`` for the main archive, ``cdx@<name>``
+        and ``replay@<name>`` for the others."""
+        return kind if rank == 0 else f"{kind}@{self.archives[rank].name}"
+
+    def listed_by(self, captures: Sequence[Capture], rank: int) -> list[Capture]:
+        """Captures of a CDX answer of the archive of ``rank``, marked as its."""
+        if rank == 0:
+            return list(captures)
+        spec = self.archives[rank].spec()
+        return [replace(c, archive=spec) for c in captures]

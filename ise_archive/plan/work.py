@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from ise_archive.archive.archives import parse_archive
 from ise_archive.archive.wayback import (
     archive_error_reason,
     is_archived_response,
@@ -112,8 +113,9 @@ class Answer:
     replay_url: str
     hops: int = 0
     truncated_tries: int = 0
-    #: Replay root of the archive that answered, when it is not the main one.
-    replay_root: str = ""
+    #: The archive that answered, when it is not the main one: its spec
+    #: (:attr:`Capture.archive`), for its replay URLs and the record's provenance.
+    archive: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -237,7 +239,11 @@ class WorkPlan:
                 answer.replay_url,
                 archived=archived,
                 hops=answer.hops,
-                replay_root=answer.replay_root or self.replay_root,
+                replay_root=(
+                    parse_archive(answer.archive).replay_root
+                    if answer.archive
+                    else self.replay_root
+                ),
             )
             return
         if not archived:
@@ -247,6 +253,8 @@ class WorkPlan:
         if answer.status != 200:
             self.settle(capture, f"skip:error-status:{answer.status}")
             return
+        if answer.archive:  # provenance under the archive that served the bytes
+            options = replace(options, archive_base_url=answer.archive)
         page = PostPage(
             answer.body,
             url=capture.original,

@@ -200,3 +200,22 @@ def test_exact_lookup_on_pywb_matches_every_spelling(pywb_dev: PywbServer) -> No
     found = _captures(archive, exact_query(url))
     assert len({c.original for c in found}) > 1
     assert {canonical_post_url(c.original) for c in found} == {canonical_post_url(url)}
+
+
+def test_archive_set_ranks_pools_and_marks_captures() -> None:
+    from ise_archive.archive.archives import ArchiveSet
+
+    archives = ArchiveSet((parse_archive(IA), parse_archive(EOT), parse_archive(LOC)))
+    listed = archives.listed_by([Capture(timestamp="2016", original=POST)], 1)
+    assert listed[0].archive == "pywb:" + EOT
+    assert [
+        archives.rank_of(c) for c in (listed[0], Capture(timestamp="1", original=POST))
+    ] == [1, 0]
+    gone = Capture(timestamp="1", original=POST, archive="pywb:https://gone.test/x")
+    assert archives.rank_of(gone) == 0  # no longer configured: the main archive
+    assert [archives.pool("replay", r) for r in range(3)] == [
+        "replay",
+        "replay@eot2016",
+        "replay@all",
+    ]
+    assert archives.listed_by(listed, 0) == listed

@@ -1,0 +1,70 @@
+"""The spider's two kinds of request, each in the rate pool of its archive.
+
+A CDX page goes to the ``cdx`` pool of the archive asked (``cdx@<name>`` for an
+archive of ``ISE_ARCHIVE_MORE_ARCHIVES``), a capture fetch to the ``replay`` pool of
+the archive it is fetched from (:attr:`~ise_archive.records.Capture.archive`);
+:class:`~ise_archive.archive.archives.ArchiveSet` says which and builds the URLs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from scrapy import Request
+
+from ise_archive.archive.archives import ArchiveSet
+from ise_archive.archive.cdx import CDXQuery
+from ise_archive.records import Capture
+
+Callback = Callable[..., Any]
+
+
+def cdx_request(
+    archives: ArchiveSet,
+    query: CDXQuery,
+    resume_key: str | None,
+    *,
+    rank: int,
+    callbacks: tuple[Callback, Callback],
+) -> Request:
+    """One page of ``query`` from the archive of ``rank`` (``callbacks``: the
+    answer's callback and errback)."""
+    return Request(
+        archives[rank].cdx_query_url(query, resume_key),
+        callback=callbacks[0],
+        errback=callbacks[1],
+        cb_kwargs={"query": query, "rank": rank},
+        meta={"pool": archives.pool("cdx", rank), "handle_httpstatus_all": True},
+        dont_filter=True,
+        priority=10,
+    )
+
+
+def capture_request(
+    archives: ArchiveSet,
+    capture: Capture,
+    *,
+    hops: int,
+    max_bytes: int,
+    callbacks: tuple[Callback, Callback],
+) -> Request:
+    """Fetch a capture raw (``id_``) from the archive it is fetched from."""
+    rank = archives.rank_of(capture)
+    return Request(
+        archives[rank].raw_url(capture.timestamp, capture.original),
+        callback=callbacks[0],
+        errback=callbacks[1],
+        cb_kwargs={"capture": capture},
+        meta={
+            "pool": archives.pool("replay", rank),
+            "capture": capture,
+            "hops": hops,
+            "dont_redirect": True,
+            "handle_httpstatus_all": True,
+            # A page over the limit is refused unparsed anyway: stop reading it at
+            # the limit (compressed or not) instead of holding it in memory.
+            "download_maxsize": max_bytes,
+        },
+        dont_filter=True,
+    )
