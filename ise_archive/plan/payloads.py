@@ -174,10 +174,13 @@ class PayloadPool:
                 unit_of[state_key(capture)] = unit
         for unit in units.values():
             unit.members.sort(key=lambda c: (c.timestamp, c.original))
+            # a payload several archives hold is fetched from the main one
+            # (``Capture.archive`` empty) when it has a copy, else the newest
             unit.fetchable = sorted(
                 (c for c in unit.members if not c.is_revisit),
                 key=lambda c: (
                     verdicts[state_key(c)] == unit.kind,
+                    not c.archive,
                     c.timestamp,
                     c.original,
                 ),

@@ -402,6 +402,17 @@ class State:
                 "UPDATE captures SET outcome = NULL, outcome_run = NULL WHERE key = ?",
                 [(key,) for key in keys],
             )
+            # every archive that holds them is worth a try again, best first
+            self._db.executemany(
+                "UPDATE holders SET tried = 0 WHERE key = ?", [(key,) for key in keys]
+            )
+            self._db.executemany(
+                "UPDATE captures SET archive = (SELECT archive FROM holders"
+                " WHERE holders.key = captures.key ORDER BY rank LIMIT 1)"
+                " WHERE key = ? AND EXISTS (SELECT 1 FROM holders"
+                " WHERE holders.key = captures.key)",
+                [(key,) for key in keys],
+            )
         if keys:
             logger.info("Retrying %(n)d in-flight or failed captures", {"n": len(keys)})
         return len(keys)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -482,3 +483,20 @@ def test_discovery_accounts_for_every_listing_capture(captures, data):
     assert "fetching" not in outcomes.values()
     payloads = [(capture_group(c), c.digest) for c in fetched if c.digest]
     assert len(payloads) == len(set(payloads)), "same page payload fetched twice"
+
+
+def test_a_payload_in_two_archives_is_fetched_from_the_main_one():
+    """The same bytes under a newer timestamp in another archive (an End of Term
+    copy of a Wayback capture) are not fetched: the main archive's copy is."""
+    newest = CAPTURES["c0022"]
+    elsewhere = dataclasses.replace(
+        newest,
+        timestamp="20160101000000",
+        archive="pywb:https://webarchive.library.unt.edu/eot2016",
+    )
+    decisions = plan_group([*caps(*SOCIAL), elsewhere], {}, LATEST)
+    fetched = [d.capture for d in decisions if d.action == "fetch"]
+    assert fetched == [newest]
+    only_elsewhere = [c for c in caps(*SOCIAL) if c.digest != newest.digest]
+    decisions = plan_group([*only_elsewhere, elsewhere], {}, LATEST)
+    assert [d.capture for d in decisions if d.action == "fetch"] == [elsewhere]

@@ -68,3 +68,24 @@ def test_an_older_state_file_gains_the_archive_column(tmp_path: Path) -> None:
     reopened.add_captures([cap("20120101000000", A)], identity)
     assert reopened.captures_of(A)[0].archive == ""
     reopened.close()
+
+
+def test_a_new_run_tries_every_archive_again_best_first(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    first = State.open(path)
+    first.begin_run("run-1", parameters={})
+    c = cap("20120101000000", A)
+    first.add_captures([c], identity)
+    first.add_captures([dataclasses.replace(c, archive=EOT)], identity, rank=1)
+    first.set_outcome(key(c), "fetching")
+    assert first.fall_back(key(c)) == EOT
+    assert first.fall_back(key(c)) is None
+    first.set_outcome(key(c), "failed:http-503")
+    first.close()
+    second = State.open(path)
+    second.begin_run("run-2", parameters={})
+    assert second.reset_inflight() == 1
+    assert second.captures_of(A)[0].archive == ""
+    second.set_outcome(key(c), "fetching")
+    assert second.fall_back(key(c)) == EOT
+    second.close()
