@@ -75,6 +75,7 @@ class CrawlConfig:
     truncated_retries: int
     max_failure_share: float
     progress_interval: float
+    progress_view: str
     plan_batch: int
     queries: tuple[CDXQuery, ...]
 
@@ -134,6 +135,16 @@ def positive_share(raw: Any) -> float:
     if not 0 < value <= 1:
         raise ValueError("must be a share above 0, at most 1")
     return value
+
+
+def one_of(*choices: str) -> Callable[[Any], str]:
+    def rule(raw: Any) -> str:
+        value = str(raw).strip().lower()
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return value
+
+    return rule
 
 
 def int_at_least(low: int) -> Callable[[Any], int]:
@@ -255,6 +266,7 @@ RULES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "ISE_ARCHIVE_TRUNCATED_RETRIES": ("truncated_retries", int_at_least(0)),
     "ISE_ARCHIVE_MAX_FAILURE_SHARE": ("max_failure_share", share),
     "ISE_ARCHIVE_PROGRESS_INTERVAL": ("progress_interval", non_negative),
+    "ISE_ARCHIVE_PROGRESS_VIEW": ("progress_view", one_of("auto", "off")),
     "ISE_ARCHIVE_PLAN_BATCH": ("plan_batch", int_at_least(1)),
 }
 

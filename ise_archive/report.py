@@ -195,7 +195,7 @@ def build_report(
             for key, n in by_pool.items()
             if key.endswith("/429")
         },
-        pool_delays_s=_pool_delays(stats),
+        pool_delays_s=pool_delays(stats),
         accounting=accounting,
         failure_share=round(share, 6),
         max_failure_share=max_failure_share,
@@ -373,6 +373,16 @@ def summary_paragraph(
         parts.append(f"Failed this run: {_reasons(report.failed)}.")
     if report.requests_by_status:
         parts.append(f"Responses by status: {_reasons(report.requests_by_status)}.")
+    if report.requests_by_pool:
+        met = _reasons(report.responses_429) if report.responses_429 else "none"
+        parts.append(
+            f"Requests by pool: {_reasons(report.requests_by_pool)}; 429s met: {met}"
+            + (
+                f"; pace at the end: {pool_pace(report.pool_delays_s)}."
+                if report.pool_delays_s
+                else "."
+            )
+        )
     if report.reasons:
         parts.append("Why: " + "; ".join(report.reasons) + ".")
     if dataset_dir is not None:
@@ -421,14 +431,21 @@ def write_report(runs_dir: Path, report: RunReport) -> Path:
 
 
 def progress_line(
-    *, discovered: int, fetched: int, extracted: int, pending: int, elapsed_s: float
+    *,
+    discovered: int,
+    fetched: int,
+    extracted: int,
+    pending: int,
+    elapsed_s: float,
+    pool_delays: Mapping[str, float] | None = None,
 ) -> str:
-    """A periodic progress log line: counts, fetch rate, remaining work and ETA.
+    """A periodic progress log line: counts, fetch rate, remaining work and ETA, and
+    the pace each pool is allowed now (:func:`pool_pace`; 429s slow it for a while).
 
     >>> progress_line(discovered=69, fetched=30, extracted=25, pending=30,
-    ...               elapsed_s=120)
+    ...               elapsed_s=120, pool_delays={"cdx": 3.0, "replay": 1.0})
     'discovered 69 | fetched 30 (15.0/min) | extracted 25 | pending 30 | \
-elapsed 2m00s | ETA 2m00s'
+elapsed 2m00s | ETA 2m00s | pace cdx 20.0/min, replay 60.0/min'
     """
     rate = fetched / (elapsed_s / 60) if elapsed_s > 0 else 0.0
     if pending == 0:
@@ -437,11 +454,38 @@ elapsed 2m00s | ETA 2m00s'
         eta = _duration(pending / rate * 60)
     else:
         eta = "?"
-    return (
+    line = (
         f"discovered {discovered} | fetched {fetched} ({rate:.1f}/min) | "
         f"extracted {extracted} | pending {pending} | "
         f"elapsed {_duration(elapsed_s)} | ETA {eta}"
     )
+    if pool_delays:
+        line += f" | pace {pool_pace(pool_delays)}"
+    return line
+
+
+def pool_pace(pool_delays: Mapping[str, float]) -> str:
+    """Each pool's allowed pace, from its delay between requests.
+
+    >>> pool_pace({"cdx": 3.0, "replay": 0.666667, "cdx@arquivo": 0.0})
+    'cdx 20.0/min, cdx@arquivo no delay, replay 90.0/min'
+    """
+    return ", ".join(
+        f"{pool} {60 / delay:.1f}/min" if delay > 0 else f"{pool} no delay"
+        for pool, delay in sorted(pool_delays.items())
+    )
+
+
+def pool_delays(stats: Mapping[str, Any]) -> dict[str, float]:
+    """Each pool's current delay between requests, as the pools middleware keeps
+    it in the stats (``ise_archive/pool/<pool>/delay``)."""
+    return {
+        key.removeprefix(_POOL_PREFIX).removesuffix("/delay"): float(value)
+        for key, value in sorted(stats.items())
+        if key.startswith(_POOL_PREFIX)
+        and key.endswith("/delay")
+        and isinstance(value, int | float)
+    }
 
 
 def _outcome_reasons(
@@ -479,16 +523,6 @@ def _accounting(
     return {**known, "pending": max(listed - sum(known.values()), 0)}
 
 
-def _pool_delays(stats: Mapping[str, Any]) -> dict[str, float]:
-    return {
-        key.removeprefix(_POOL_PREFIX).removesuffix("/delay"): float(value)
-        for key, value in sorted(stats.items())
-        if key.startswith(_POOL_PREFIX)
-        and key.endswith("/delay")
-        and isinstance(value, int | float)
-    }
-
-
 def _by_prefix(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:
     return {
         key.removeprefix(prefix): int(value)
@@ -504,6 +538,11 @@ def _int(stats: Mapping[str, Any], key: str) -> int:
 
 def _utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def duration_text(seconds: float) -> str:
+    """``4000`` -> ``'1h06m40s'``: a duration as the summary and progress show it."""
+    return _duration(seconds)
 
 
 def _duration(seconds: float) -> str:

@@ -106,6 +106,9 @@ ISE_ARCHIVE_TRUNCATED_RETRIES = 1
 ISE_ARCHIVE_MAX_FAILURE_SHARE = 0.05
 #: Seconds between progress lines (0 disables them).
 ISE_ARCHIVE_PROGRESS_INTERVAL = 60.0
+#: At a terminal ("auto"): a live progress view and only warnings, errors and the
+#: summary on the console (spiders/terminal.py); "off": the log lines as in cron.
+ISE_ARCHIVE_PROGRESS_VIEW = "auto"
 #: Requests planned per scheduling round (keeps the scheduler's memory flat).
 ISE_ARCHIVE_PLAN_BATCH = 500
 
@@ -150,6 +153,7 @@ EXTENSIONS = {
     # the spider, the pipelines and the progress line.
     "spiders.run.CrawlRun": 0,
     "spiders.progress.ProgressLog": 500,
+    "spiders.terminal.ProgressView": 510,
     # With JOBDIR, SpiderState would replace ``spider.state`` (the crawl's SQLite
     # state) with a pickled dict. The state database already persists everything
     # a resumed run needs, so Scrapy's dict is not wanted.

@@ -32,7 +32,7 @@ from ise_archive.plan.work import Answer, Fetch, LookUp, Retry, WorkPlan
 from ise_archive.records import Capture, Post, Skip
 from spiders.config import crawl_config, set_download_slots
 from spiders.failures import transport_failure
-from spiders.progress import log_milestone
+from spiders.progress import log_budget, log_milestone
 from spiders.requests import capture_request, cdx_request
 from spiders.run import CrawlRun, crawl_run
 
@@ -138,6 +138,7 @@ class IseBlogSpider(Spider):
         key = (rank, query, page.resume_key)
         if page.resume_key and key not in self.resume_keys:
             self.resume_keys.add(key)
+            stats.inc_value("ise_archive/cdx/resume_pages")
             yield self.cdx_request(query, page.resume_key, rank=rank)
 
     def cdx_failed(self, failure: Failure) -> None:
@@ -156,6 +157,8 @@ class IseBlogSpider(Spider):
         if planned is None:
             return
         phase, fetches = planned
+        if self.phase == "cdx":
+            log_budget(self.crawler, replay_requests=self.run.state.open_work())
         if phase != self.phase:
             log_milestone(self.crawler, phase, self.plan.post_groups())
             self.phase = phase

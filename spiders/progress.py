@@ -16,7 +16,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from ise_archive.report import progress_line
+from ise_archive.fetch.pacing import politeness_floor_s
+from ise_archive.report import duration_text, pool_delays, progress_line
 from spiders.run import crawl_run
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,32 @@ def log_milestone(crawler: Crawler, phase: str, posts: int) -> None:
             "dups": counts["duplicate"],
             "skipped": counts["skip"],
             "failed": counts["failed"],
+        },
+    )
+
+
+def log_budget(crawler: Crawler, *, replay_requests: int) -> None:
+    """One INFO line before the first replay request: the requests the run plans
+    and the least time the politeness settings allow for them, so a person knows
+    whether to wait ten minutes or three hours. CDX requests are those discovery
+    made, in every archive's ``cdx`` pool (all at the same rate)."""
+    cdx_requests = sum(
+        n
+        for key, n in crawler.stats.get_stats().items()
+        if key.startswith("ise_archive/pool/cdx") and key.endswith("/requests")
+    )
+    slots = crawler.settings.getdict("DOWNLOAD_SLOTS")
+    delays = {pool: float(slot.get("delay", 0)) for pool, slot in slots.items()}
+    planned = {"cdx": cdx_requests, "replay": replay_requests}
+    logger.info(
+        "Budget: discovery made %(cdx)d CDX requests; at least %(replay)d replay "
+        "requests are planned (one per post, listing and node still open); at the "
+        "configured rates the run takes at least %(floor)s in all, more if the "
+        "archive answers 429",
+        {
+            "cdx": cdx_requests,
+            "replay": replay_requests,
+            "floor": duration_text(politeness_floor_s(planned, delays)),
         },
     )
 
@@ -85,6 +112,7 @@ class ProgressLog:
                     extracted=extracted,
                     pending=pending,
                     elapsed_s=monotonic() - self.started,
+                    pool_delays=pool_delays(stats.get_stats()),
                 )
             },
         )

@@ -70,6 +70,7 @@ def test_every_setting_of_the_settings_module_is_checked() -> None:
         ("ISE_ARCHIVE_RATE_RECOVERY", "0", "must be a share above 0, at most 1"),
         ("ISE_ARCHIVE_RATE_RECOVERY", "1.5", "must be a share above 0, at most 1"),
         ("ISE_ARCHIVE_UNREACHABLE_AFTER", "0", "must be a whole number >= 1"),
+        ("ISE_ARCHIVE_PROGRESS_VIEW", "fancy", "must be one of auto, off"),
         ("ISE_ARCHIVE_RETRY_BACKOFF_BASE", "-2", "must be a number >= 0"),
         ("ISE_ARCHIVE_MAX_FAILURE_SHARE", "5", "must be a share between 0 and 1"),
         ("ISE_ARCHIVE_MAX_PAGE_BYTES", "0", "must be a whole number >= 1"),

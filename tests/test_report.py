@@ -199,6 +199,19 @@ def test_an_unreachable_archive_says_which_and_why_and_exits_75():
     )
 
 
+def test_the_summary_gives_requests_by_pool_429s_and_the_pace_at_the_end():
+    stats = {
+        **STATS,
+        "ise_archive/pool/cdx/delay": 3.0,
+        "ise_archive/pool/replay/delay": 1.0,
+        "ise_archive/pool/replay/429": 4,
+    }
+    assert (
+        "Requests by pool: cdx 2, replay 60; 429s met: replay 4; pace at the end: "
+        "cdx 20.0/min, replay 60.0/min."
+    ) in summary_paragraph(first_run(stats=stats))
+
+
 def test_the_report_gives_each_pools_pace_and_429s():
     stats = {
         **STATS,
@@ -301,6 +314,7 @@ def test_summary_paragraph():
         "Skipped this run: not-a-post-url 14, not-a-post:listing 9, redirect 4. "
         "Failed this run: http-404 1. "
         "Responses by status: 200 60, 503 2. "
+        "Requests by pool: cdx 2, replay 60; 429s met: none. "
         "Why: 1 captures failed."
     )
 
@@ -344,6 +358,18 @@ def test_build_report_refuses_naive_times():
             {"discovered": 9, "fetched": 9, "extracted": 9, "pending": 0},
             "discovered 9 | fetched 9 (4.5/min) | extracted 9 | pending 0 | "
             "elapsed 2m00s | ETA 0s",
+        ),
+        (
+            {
+                "discovered": 9,
+                "fetched": 9,
+                "extracted": 9,
+                "pending": 0,
+                "pool_delays": {"replay": 1.333333, "cdx": 6.0, "cdx@arquivo": 0.0},
+            },
+            "discovered 9 | fetched 9 (4.5/min) | extracted 9 | pending 0 | "
+            "elapsed 2m00s | ETA 0s | pace cdx 10.0/min, cdx@arquivo no delay, "
+            "replay 45.0/min",
         ),
     ],
 )

@@ -24,6 +24,7 @@ clock, so nothing here reads the time and no pause compounds.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 
@@ -129,6 +130,20 @@ class PoolRate:
             delay=max(self.configured, self.delay / (1 + policy.recovery)),
             errors=0,
         )
+
+
+def politeness_floor_s(
+    requests: Mapping[str, int], delays: Mapping[str, float]
+) -> float:
+    """The least time ``requests`` (per pool) take at the pools' configured delays.
+
+    Summed over the pools, not the longest: discovery (CDX) and fetching (replay)
+    are phases that follow each other.
+
+    >>> politeness_floor_s({"cdx": 24, "replay": 150}, {"cdx": 3.0, "replay": 2 / 3})
+    172.0
+    """
+    return sum(n * delays.get(pool, 0.0) for pool, n in requests.items())
 
 
 def retry_after_seconds(raw: bytes | None) -> float | None:

@@ -25,11 +25,17 @@ from ise_archive.exit_codes import ExitCode
 from ise_archive.store.state import State
 from spiders.config import crawl_config
 from spiders.run import CrawlRun
+from spiders.terminal import quiet_terminal
 
 logger = logging.getLogger(__name__)
 
 
 class Command(ScrapyCrawlCommand):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        quiet_terminal(self.settings)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             super().run(args, opts)
@@ -55,7 +61,9 @@ class Command(ScrapyCrawlCommand):
             return
         self.exitcode = run.exit_code
         changed = crawler.stats.get_value("ise_archive/run_changed", True)
-        if run.summary and (changed or self.exitcode):
+        # cron mail stays empty on quiet nights; a person at a terminal always
+        # gets the summary
+        if run.summary and (changed or self.exitcode or sys.stdout.isatty()):
             sys.stdout.write(run.summary + "\n")
 
 
