@@ -38,6 +38,8 @@ DEMO_SETTINGS = {
 SERVER_START_TIMEOUT = 30.0
 #: How long a stopped child gets to exit before it is killed.
 STOP_TIMEOUT = 10.0
+#: Signals that stop the demo (and so its children) like Ctrl-C does.
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 # "Wayback imitation: 69 captures at http://127.0.0.1:41234"
 _SERVER_LINE = re.compile(r"at (http://\S+)")
 
@@ -72,12 +74,17 @@ def run_demo(out: Path | None, *, debug: bool = False) -> int:
     root = checkout_root()
     out = _output_dir(out)
     print(f"ise-archive demo: crawling the local Wayback imitation into {out}")
-    server = _start_server(root, debug=debug)
+    previous = {sig: signal.signal(sig, _interrupt) for sig in _STOP_SIGNALS}
     try:
-        base_url = _server_url(server)
-        code = _crawl(root, base_url, out, debug=debug)
+        server = _start_server(root, debug=debug)
+        try:
+            base_url = _server_url(server)
+            code = _crawl(root, base_url, out, debug=debug)
+        finally:
+            _stop(server, signal.SIGTERM)
     finally:
-        _stop(server)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     if code == 0:
         posts, partial = _count_records(out / RECORDS_FILE)
         known = f" (and {partial} known only from feeds)" if partial else ""
@@ -107,6 +114,12 @@ def _output_dir(out: Path | None) -> Path:
     return out.resolve()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM or SIGHUP (terminal closed) end the demo like Ctrl-C, so its
+    children are stopped on the way out."""
+    raise KeyboardInterrupt
+
+
 def _start_server(root: Path, *, debug: bool) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.wayback", "--host", "127.0.0.1", "--port", "0"],
@@ -114,6 +127,7 @@ def _start_server(root: Path, *, debug: bool) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=None if debug else subprocess.DEVNULL,
         text=True,
+        process_group=0,  # Ctrl-C is the demo's to handle
     )
 
 
@@ -145,27 +159,28 @@ def _crawl(root: Path, base_url: str, out: Path, *, debug: bool) -> int:
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
     command += ["-L", "DEBUG" if debug else "WARNING"]
-    crawl = subprocess.Popen(command, cwd=root)
+    # its own process group: Ctrl-C at the terminal reaches only the demo, which
+    # passes it on as SIGTERM; Scrapy stops as gracefully on it (the partial
+    # dataset is written), and a crawl still importing dies without a traceback
+    crawl = subprocess.Popen(command, cwd=root, process_group=0)
     try:
         return crawl.wait()
     except KeyboardInterrupt:
-        # Ctrl-C reached the crawl too (same process group): let it finish its
-        # partial dataset, then report the interruption
-        _stop(crawl, signal.SIGINT, timeout=60)
+        _stop(crawl, signal.SIGTERM, timeout=60)
         return ExitCode.INTERRUPTED
 
 
 def _stop(
     process: subprocess.Popen[str] | subprocess.Popen[bytes],
-    sig: int = signal.SIGINT,
+    sig: int,
     timeout: float = STOP_TIMEOUT,
 ) -> None:
-    """Stop ``process`` gently (SIGINT), then for sure (SIGKILL); reap it."""
+    """Stop ``process`` gently (``sig``), then for sure (SIGKILL); reap it."""
     if process.poll() is None:
         try:
             process.send_signal(sig)
             process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        except (subprocess.TimeoutExpired, KeyboardInterrupt):  # a second Ctrl-C
             process.kill()
             process.wait()
     for stream in (process.stdout, process.stderr):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -59,6 +61,27 @@ def test_demo_crawls_offline_and_stops_its_server(tmp_path: Path) -> None:
     assert validated.returncode == 0, validated.stdout + validated.stderr
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["archives"][0]["url"].startswith("http://127.0.0.1:")
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_ctrl_c_stops_the_demo_its_server_and_its_crawl(tmp_path: Path) -> None:
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "ise_archive", "demo", "--out", str(tmp_path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert demo.stdout is not None
+    assert demo.stdout.readline().startswith("ise-archive demo: crawling")
+    time.sleep(1.5)  # let the server and the crawl start (or not: both are ways out)
+    os.killpg(demo.pid, signal.SIGINT)  # what Ctrl-C at a terminal does
+    _stdout, stderr = demo.communicate(timeout=120)
+    assert demo.returncode == 130, stderr
+    assert _session_members(demo.pid) == []
+    assert "Traceback" not in stderr
 
 
 def test_demo_outside_a_checkout_says_what_it_needs(tmp_path: Path) -> None:

@@ -142,3 +142,27 @@ def test_readme_snippet_runs(
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"{snippet.name} failed:\n{code}\n{output}"
     assert "Traceback" not in output
+
+
+@pytest.mark.skipif(
+    shutil.which("git") is None or not (ROOT / ".git").exists(),
+    reason="needs a git checkout",
+)
+def test_output_dir_holds_no_tracked_file_a_crawl_writes() -> None:
+    """A crawl into the default output/ must leave the checkout unmodified."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "output"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert tracked == ["output/.gitkeep"]
+    ignored = subprocess.run(
+        ["git", "check-ignore", "output/README.md", "output/records.jsonl"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    assert ignored == ["output/README.md", "output/records.jsonl"]
