@@ -119,7 +119,7 @@ def _run_info(run: CrawlRun, stats: Mapping[str, Any]) -> RunInfo:
     return RunInfo(
         tool_version=__version__,
         source_archive=run.config.archive.view_root or run.config.archive.root,
-        archives=(run.config.archive.root,),
+        archives=tuple(a.root for a in (run.config.archive, *run.config.more_archives)),
         parameters=run.parameters,
         run_id=run.run_id,
         started=run.started,

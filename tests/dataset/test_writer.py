@@ -580,3 +580,21 @@ def test_changed_post_names_the_new_run(tmp_path: Path) -> None:
     write_dataset(tmp_path, posts[1:], run=later)
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["crawl"]["run_id"] == "20261202T000000Z"
+
+
+def test_every_archive_fetched_from_is_named(tmp_path: Path) -> None:
+    run = _crawl_run(
+        "r1",
+        archives=(
+            "http://127.0.0.1:8765",
+            "https://webarchive.library.unt.edu/eot2016",
+        ),
+    )
+    write_dataset(tmp_path, sample_posts(), run=run)
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    package = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+    assert [a["url"] for a in manifest["archives"]] == list(run.archives)
+    assert [s["path"] for s in package["sources"][1:]] == list(run.archives)
+    assert manifest["archives"][1]["title"] == (
+        "pywb collection eot2016 at webarchive.library.unt.edu"
+    )
