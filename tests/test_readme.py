@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from ise_archive.exit_codes import ExitCode
 from tests.e2e.crawl import RELAXED
 from tests.wayback.archive import Archive
 from tests.wayback.fixtures import DEV_CORPUS
@@ -166,3 +167,11 @@ def test_output_dir_holds_no_tracked_file_a_crawl_writes() -> None:
         check=False,
     ).stdout.split()
     assert ignored == ["output/README.md", "output/records.jsonl"]
+
+
+def test_the_systemd_example_treats_only_tempfail_as_success() -> None:
+    """systemd acts on exit codes alone: only 'run again later' may pass as done."""
+    text = README.read_text(encoding="utf-8")
+    units = [m.group(2) for m in _FENCE.finditer(text) if m.group(1) == "ini"]
+    statuses = re.findall(r"^SuccessExitStatus=(.*)$", "\n".join(units), re.M)
+    assert [s.split() for s in statuses] == [[str(int(ExitCode.TEMPFAIL))]]
