@@ -57,6 +57,7 @@ class CrawlConfig:
     cdx_page_size: int
     cdx_filters: tuple[str, ...]
     cdx_collapse: str | None
+    cdx_port_forms: tuple[str, ...]
     follow_listings: bool
     cdx_rpm: float
     replay_rps: float
@@ -248,6 +249,7 @@ RULES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "ISE_ARCHIVE_CDX_PAGE_SIZE": ("cdx_page_size", int_at_least(1)),
     "ISE_ARCHIVE_CDX_FILTERS": ("cdx_filters", text_list),
     "ISE_ARCHIVE_CDX_COLLAPSE": ("cdx_collapse", optional_text),
+    "ISE_ARCHIVE_CDX_PORT_FORMS": ("cdx_port_forms", text_list),
     "ISE_ARCHIVE_FOLLOW_LISTINGS": ("follow_listings", boolean),
     "ISE_ARCHIVE_CDX_RPM": ("cdx_rpm", positive),
     "ISE_ARCHIVE_REPLAY_RPS": ("replay_rps", positive),
@@ -355,6 +357,7 @@ def _check_relations(
                 limit=parsed["cdx_page_size"],
                 filters=list(parsed["cdx_filters"]),
                 collapse=parsed["cdx_collapse"],
+                port_forms=list(parsed["cdx_port_forms"]),
             )
         )
     except ValueError as exc:

@@ -16,7 +16,11 @@ answer after it raises the rate by a tenth (ise_archive.fetch.pacing).
 
 from __future__ import annotations
 
-from ise_archive.archive.cdx import DEFAULT_FILTERS, DEFAULT_PREFIXES
+from ise_archive.archive.cdx import (
+    DEFAULT_FILTERS,
+    DEFAULT_PORT_FORMS,
+    DEFAULT_PREFIXES,
+)
 
 BOT_NAME = "ise_archive"
 SPIDER_MODULES = ["spiders"]
@@ -44,6 +48,10 @@ ISE_ARCHIVE_ARCHIVE_URL_BASE = ""
 #: CDX prefixes (SURT-matched, so each covers ise.gov, www.ise.gov, :80, http/https).
 #: The defaults and why each is there: ise_archive.archive.cdx.DEFAULT_PREFIXES.
 ISE_ARCHIVE_CDX_PREFIXES = list(DEFAULT_PREFIXES)
+#: Spellings ``scheme:port`` whose CDX key keeps the port (``https://www.ise.gov:80``
+#: is filed under ``gov,ise:80)``, apart from every prefix above): one more prefix
+#: query per prefix and form, over the whole year range (ise_archive.archive.cdx).
+ISE_ARCHIVE_CDX_PORT_FORMS = list(DEFAULT_PORT_FORMS)
 #: Years covered by discovery, paged in windows (long prefix queries time out, 504).
 #: 0 as TO_YEAR means the current year: captures made after the site closed (its
 #: redirects and error pages) are listed too, so every capture is accounted for.

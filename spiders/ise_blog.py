@@ -21,10 +21,8 @@ from twisted.python.failure import Failure
 
 from ise_archive import __version__
 from ise_archive.archive.archives import ArchiveSet
-from ise_archive.archive.cdx import (
-    CDXQuery,
-    exact_query,
-)
+from ise_archive.archive.cdx import CDXQuery, exact_query
+from ise_archive.archive.coverage import Coverage
 from ise_archive.config import parse_spider_arguments, run_parameters
 from ise_archive.errors import CDXError
 from ise_archive.extract import ExtractOptions
@@ -73,6 +71,7 @@ class IseBlogSpider(Spider):
         self.run = crawl_run(self.crawler)
         config = self.run.config
         self.archives = ArchiveSet((config.archive, *config.more_archives))
+        self.coverage = Coverage.of(config.queries)
         self.options = ExtractOptions(
             max_bytes=config.max_page_bytes, archive_base_url=config.archive_url_base
         )
@@ -140,6 +139,8 @@ class IseBlogSpider(Spider):
             self.resume_keys.add(key)
             stats.inc_value("ise_archive/cdx/resume_pages")
             yield self.cdx_request(query, page.resume_key, rank=rank)
+        elif not page.resume_key:  # read to the end
+            self.coverage.completed(rank, query)
 
     def cdx_failed(self, failure: Failure) -> None:
         self.crawler.stats.inc_value("ise_archive/cdx/failed/transport")
@@ -206,14 +207,19 @@ class IseBlogSpider(Spider):
 
     def requests(self, work: Iterable[Fetch | LookUp]) -> Iterator[Request]:
         """The requests for the library's decisions."""
+        stats = self.crawler.stats
         for item in work:
             if isinstance(item, Fetch):
                 yield self.capture_request(item.capture, hops=item.hops)
-            else:
-                # a URL no prefix listing had: asked of every archive
-                for rank in range(len(self.archives)):
-                    self.crawler.stats.inc_value("ise_archive/discovery/exact_lookups")
-                    yield self.cdx_request(exact_query(item.url), rank=rank)
+                continue
+            # a URL no prefix listing had: asked of every archive whose listing
+            # does not already answer it (ise_archive.archive.coverage)
+            for rank in range(len(self.archives)):
+                if self.coverage.covers(rank, item.url):
+                    stats.inc_value("ise_archive/discovery/covered_lookups")
+                    continue
+                stats.inc_value("ise_archive/discovery/exact_lookups")
+                yield self.cdx_request(exact_query(item.url), rank=rank)
 
     def capture_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

@@ -35,7 +35,8 @@ def test_the_defaults_are_valid_and_typed() -> None:
         "wayback",
         "https://web.archive.org",
     )
-    assert len(checked.queries) == len(checked.cdx_prefixes) * 11
+    # 11 two-year windows per prefix, and each port form once per prefix
+    assert len(checked.queries) == len(checked.cdx_prefixes) * (11 + 2)
 
 
 def test_every_setting_of_the_settings_module_is_checked() -> None:

@@ -80,6 +80,12 @@ DEFAULT_PREFIXES: tuple[str, ...] = (
     "ise.gov/iseblog",
 )
 
+#: Spellings whose CDX key keeps the port, so no prefix query above lists them: the
+#: index strips a scheme's default port only (``http://www.ise.gov:80/x`` is
+#: ``gov,ise)/x``, ``https://www.ise.gov:80/x`` is ``gov,ise:80)/x``). An
+#: independent 2,000-post archive had 18 posts only under the latter (issue 10).
+DEFAULT_PORT_FORMS: tuple[str, ...] = ("https:80", "http:443")
+
 #: Server-side filters for discovery. Only page-like rows are kept; redirects (3xx),
 #: revisits (status ``-``) and archived 404s are kept on purpose, because selection
 #: accounts for every capture and redirects tie ``/node/N`` to its post.
@@ -255,16 +261,27 @@ def discovery_queries(
     filters: Sequence[str] = DEFAULT_FILTERS,
     limit: int = DEFAULT_LIMIT,
     collapse: str | None = None,
+    port_forms: Sequence[str] = (),
 ) -> list[CDXQuery]:
-    """Prefix queries over ``prefixes``, one per prefix and date window.
+    """Prefix queries over ``prefixes``, one per prefix and date window, then one
+    per prefix and port form over the whole range.
 
     Windows are ``window_years`` calendar years wide and cover ``from_year`` to
     ``to_year`` inclusive; the last window is cut at ``to_year``. The list is ordered
     by prefix, then time, so one prefix's captures arrive in index order.
 
+    ``port_forms`` (``scheme:port``, :data:`DEFAULT_PORT_FORMS`) are the spellings
+    whose SURT key keeps the port: the index files ``https://www.ise.gov:80/blog/x``
+    under ``gov,ise:80)/blog/x``, which no ``ise.gov/blog`` query lists. Each gets
+    one prefix query per prefix (:func:`port_form_url`), unwindowed: windows are
+    there because long scans of a big prefix time out, and a port form holds a
+    handful of rows.
+
     >>> [(q.url, q.from_ts, q.to_ts) for q in discovery_queries(
-    ...     prefixes=["ise.gov/blog"], from_year=2010, to_year=2012, window_years=2)]
-    [('ise.gov/blog', '2010', '2011'), ('ise.gov/blog', '2012', '2012')]
+    ...     prefixes=["ise.gov/blog"], from_year=2010, to_year=2012, window_years=2,
+    ...     port_forms=["https:80"])]  # doctest: +NORMALIZE_WHITESPACE
+    [('ise.gov/blog', '2010', '2011'), ('ise.gov/blog', '2012', '2012'),
+     ('https://ise.gov:80/blog', '2010', '2012')]
     """
     if from_year > to_year:
         raise ValueError(f"from_year {from_year} is after to_year {to_year}")
@@ -274,9 +291,15 @@ def discovery_queries(
         (str(start), str(min(start + window_years - 1, to_year)))
         for start in range(from_year, to_year + 1, window_years)
     ]
+    spans = [(prefix, start, end) for prefix in prefixes for start, end in windows]
+    spans += [
+        (port_form_url(prefix, form), str(from_year), str(to_year))
+        for form in port_forms
+        for prefix in prefixes
+    ]
     return [
         CDXQuery(
-            url=prefix,
+            url=url,
             match_type="prefix",
             from_ts=start,
             to_ts=end,
@@ -284,9 +307,25 @@ def discovery_queries(
             filters=tuple(filters),
             collapse=collapse,
         )
-        for prefix in prefixes
-        for start, end in windows
+        for url, start, end in spans
     ]
+
+
+def port_form_url(prefix: str, form: str) -> str:
+    """``prefix`` spelled with the scheme and port of ``form`` (``scheme:port``).
+
+    >>> port_form_url("ise.gov/blog", "https:80")
+    'https://ise.gov:80/blog'
+    >>> port_form_url("http://www.ise.gov/print/", "http:443")
+    'http://www.ise.gov:443/print/'
+    """
+    scheme, _, port = form.partition(":")
+    if scheme not in ("http", "https") or not port.isdigit():
+        raise ValueError(f"port form {form!r} is not scheme:port (e.g. https:80)")
+    rest = prefix.split("://", 1)[-1]
+    host, slash, path = rest.partition("/")
+    host = host.rsplit(":", 1)[0] if host.rsplit(":", 1)[-1].isdigit() else host
+    return f"{scheme}://{host}:{port}{slash}{path}"
 
 
 def exact_query(url: str, *, limit: int = DEFAULT_LIMIT) -> CDXQuery:

@@ -21,15 +21,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from scrapy.settings import Settings
 
 from ise_archive import extract, settings
 from ise_archive.extract import PostPage
 from ise_archive.extract.fields import body_text
 from ise_archive.normalize.urls import canonical_post_url
+from spiders.config import crawl_config
 from tests.e2e.crawl import last_report, read_records, replay_fetches, run_crawl
-from tests.wayback.archive import Archive
+from tests.wayback.archive import Archive, surt_urlkey
 from tests.wayback.heldout import CORPORA, HeldoutCorpus, build_corpus
 from tests.wayback.server import WaybackServer
 
@@ -175,6 +178,36 @@ def test_every_capture_is_accounted_for(heldout: HeldoutRun) -> None:
         if row.urlkey.startswith(prefixes)
     }
     assert report["captures_discovered"] == len(listed)
+
+
+def test_no_cdx_request_asks_what_a_prefix_query_already_answered(
+    heldout: HeldoutRun,
+) -> None:
+    """Issue 10: CDX requests = prefix x window queries + their resume pages +
+    exact lookups of URLs outside every prefix; none under a prefix read in full."""
+    queries = crawl_config(Settings(vars(settings))).queries
+    prefixes = tuple(
+        surt_urlkey(q.url, strip_trailing_slash=False)
+        for q in queries
+        if q.match_type == "prefix"
+    )
+    asked = [
+        parse_qs(urlsplit(record.path).query)
+        for record in heldout.server.requests_log
+        if record.pool == "cdx"
+    ]
+    first_pages = [q for q in asked if q["matchType"] == ["prefix"]]
+    resume_pages = [q for q in first_pages if "resumeKey" in q]
+    lookups = [q["url"][0] for q in asked if q["matchType"] == ["exact"]]
+    covered = re.search(
+        r"'ise_archive/discovery/covered_lookups': (\d+)", heldout.stderr
+    )
+
+    assert [u for u in lookups if surt_urlkey(u).startswith(prefixes)] == []
+    assert len(first_pages) - len(resume_pages) == len(queries)
+    assert len(asked) == len(queries) + len(resume_pages) + len(lookups)
+    # the feeds and listings did name URLs under the prefixes: not asked again
+    assert covered and int(covered[1]) > 0, heldout.stderr[-2000:]
 
 
 def test_the_crawled_dataset_validates(heldout: HeldoutRun) -> None:
