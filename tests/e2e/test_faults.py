@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ise_archive.archive.cdx import DEFAULT_PREFIXES
+from ise_archive.archive.cdx import DEFAULT_PORT_FORMS, DEFAULT_PREFIXES
 from tests.e2e.crawl import (
     dataset_files,
     gold_posts,
@@ -96,8 +96,11 @@ def test_a_cdx_outage_fails_the_run_instead_of_reporting_no_change(
     assert outage.returncode == 1, outage.stderr[-3000:]
     report = last_report(output_dir)
     assert report["status"] == "failed"
-    # one window per prefix, each failed after its retries
-    assert report["discovery_failed"] == {"http-503": len(DEFAULT_PREFIXES)}
+    # one window per prefix and one per prefix and port form, each failed after
+    # its retries
+    assert report["discovery_failed"] == {
+        "http-503": len(DEFAULT_PREFIXES) * (1 + len(DEFAULT_PORT_FORMS))
+    }
     assert "discovery is incomplete" in report["reasons"][0]
     wayback_server.faults.clear()
     recovered = run_crawl(wayback_server.base_url, output_dir, **few_windows)

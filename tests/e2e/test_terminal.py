@@ -137,7 +137,7 @@ def test_the_budget_line_names_the_planned_requests_and_the_least_time(
     )
     assert budget, result.stderr[-3000:]
     cdx, replay = int(budget[1]), int(budget[2])
-    assert cdx == 4  # four prefixes, one window each
+    assert cdx == 4 * 3  # four prefixes, one window each, and two port forms each
     seconds = cdx * 0.1 + replay * 0.05
     minutes, secs = divmod(round(seconds), 60)
     assert budget[3] == (f"{minutes}m{secs:02d}s" if minutes else f"{secs}s")
