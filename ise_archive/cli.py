@@ -379,7 +379,8 @@ def _print_validation_text(directory: Path, verdict: _Verdict, cap: int) -> None
         more = f" ({hidden:,} not listed: --max-problems 0 lists all)" if hidden else ""
         _error(f"{directory}: invalid: {len(verdict.problems):,} problem(s){more}")
     else:
-        sys.stdout.write(f"{directory}: valid\n")
+        state = {False: " but incomplete", None: ", completeness unknown"}
+        sys.stdout.write(f"{directory}: valid{state.get(verdict.complete, '')}\n")
 
 
 def _problem_kind(problem: Any) -> str:

@@ -311,7 +311,7 @@ def test_incomplete_dataset_warns_and_fails_with_strict(
     out = _one_error_line(
         capsys, "warning:", "did not finish (the archive blocked us)", "--strict"
     )
-    assert out == f"{tmp_path}: valid\n"
+    assert out == f"{tmp_path}: valid but incomplete\n"
     assert main(["validate", "--strict", str(tmp_path)]) == 1
     capsys.readouterr()
     assert main(["validate", "--strict", "--json", str(tmp_path)]) == 1
