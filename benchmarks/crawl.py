@@ -16,8 +16,9 @@ family, CDX requests, pages/s, wall time and RSS by crawl phase, peak RSS; then 
 checks ``records.jsonl`` against
 :func:`~tests.wayback.synthetic.synthetic_posts` (every URL once, title, author,
 published, node id, body) and prints every mismatch. With ``--sizes`` it ends with
-a table showing whether time and memory grow with N. Exit status 1 if any check
-failed.
+a table showing whether time and memory grow with N. With ``--warc-compare`` it
+crawls the same archive with WARC output on and off and prints the slowdown and the
+WARC (and WACZ) bytes per post. Exit status 1 if any check failed.
 """
 
 from __future__ import annotations
@@ -345,6 +346,33 @@ def print_size(result: SizeResult) -> None:
         print(f"  fetched {count}x: {path}")
 
 
+def bench_warc(n_posts: int, seed: int, workdir: Path) -> bool:
+    """Crawl one archive with WARC output on, then off: the cost of the evidence."""
+    archive = generate_archive(n_posts, seed)
+    print(f"\n== WARC on/off, {n_posts} posts (seed {seed}): {len(archive)} captures")
+    walls: dict[str, list[float]] = {"on": [], "off": []}
+    ok = True
+    # alternated, the best of two each: the machine's other load is noise here
+    for turn, (label, enabled) in enumerate([("on", "True"), ("off", "False")] * 2):
+        output_dir = workdir / f"warc-{label}-{turn}-{n_posts}"
+        with WaybackServer(archive) as server:
+            process = run_crawl_measured(
+                server.base_url, output_dir, ISE_ARCHIVE_WARC_ENABLED=enabled
+            )
+        ok = ok and process.returncode == 0
+        walls[label].append(process.wall_s)
+        warc = sum(p.stat().st_size for p in (output_dir / "warc").glob("*.warc.gz"))
+        wacz = output_dir / "ise-archive.wacz"
+        print(
+            f"WARC {label:<8}  wall {process.wall_s:6.1f} s   exit {process.returncode}"
+            f"   WARC {warc / 1e6:7.2f} MB = {warc / n_posts / 1e3:6.1f} kB/post"
+            f"   WACZ {(wacz.stat().st_size if wacz.exists() else 0) / 1e6:7.2f} MB"
+        )
+    on, off = min(walls["on"]), min(walls["off"])
+    print(f"WARC cost          {100 * (on / off - 1):+.1f} % wall time (best of 2)")
+    return ok
+
+
 def print_table(results: list[SizeResult]) -> None:
     print(
         f"\n{'N':>6} {'wall s':>7} {'pages/s':>8} {'fetch/post':>10} "
@@ -371,7 +399,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--keep", type=Path, help="write the datasets and logs here (kept)"
     )
+    parser.add_argument(
+        "--warc-compare",
+        action="store_true",
+        help="crawl with WARC output on and off: slowdown and WARC bytes per post",
+    )
     args = parser.parse_args(argv)
+    if args.warc_compare:
+        with tempfile.TemporaryDirectory(prefix="ise-bench-") as scratch:
+            workdir = args.keep or Path(scratch)
+            workdir.mkdir(parents=True, exist_ok=True)
+            ok = bench_warc(args.posts, args.seed, workdir)
+        return 0 if ok else 1
     sizes = [int(n) for n in args.sizes.split(",")] if args.sizes else [args.posts]
     with tempfile.TemporaryDirectory(prefix="ise-bench-") as scratch:
         workdir = args.keep or Path(scratch)

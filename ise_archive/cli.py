@@ -448,6 +448,39 @@ def _add_evidence_commands(commands: argparse._SubParsersAction) -> None:
     verify.add_argument("output_dir", type=Path, metavar="OUTPUT_DIR")
     verify.set_defaults(run=_run_verify)
 
+    rebuild = commands.add_parser(
+        "rebuild",
+        help="rebuild the dataset from its stored WARC files, offline",
+    )
+    rebuild.add_argument("output_dir", type=Path, metavar="OUTPUT_DIR")
+    rebuild.add_argument(
+        "--out", type=Path, metavar="DIR", help="write it here (default: OUTPUT_DIR)"
+    )
+    rebuild.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="extraction processes (default: one per CPU core)",
+    )
+    rebuild.set_defaults(run=_run_rebuild)
+
+
+def _run_rebuild(args: argparse.Namespace) -> int:
+    """The crawl's own exit status; EXIT_CONFIG when there is nothing to rebuild
+    from."""
+    from ise_archive.warc.rebuild import rebuild
+
+    if args.workers is not None and args.workers < 1:
+        _error(f"--workers {args.workers}: must be >= 1")
+        return ExitCode.CONFIG
+    try:
+        return rebuild(
+            args.output_dir, args.out or args.output_dir, workers=args.workers
+        )
+    except IseArchiveError as exc:
+        _error(f"{args.output_dir}: {exc}")
+        return ExitCode.CONFIG
+
 
 def _run_verify(args: argparse.Namespace) -> int:
     """Exit 1 when a WARC record or a manifest file does not match its digest."""
@@ -458,7 +491,7 @@ def _run_verify(args: argparse.Namespace) -> int:
     output_dir: Path = args.output_dir
     if not output_dir.is_dir():
         _error(f"{output_dir}: not a directory")
-        return 3
+        return ExitCode.CONFIG
     warc_dir = output_dir / WARC_DIR
     problems = [(f"{WARC_DIR}/{p.path}", p.message) for p in verify_warcs(warc_dir)]
     problems += [(p.path, p.message) for p in manifest_problems(output_dir)]
@@ -466,10 +499,10 @@ def _run_verify(args: argparse.Namespace) -> int:
         sys.stdout.write(f"{where}: {message}\n")
     if problems:
         _error(f"{output_dir}: {len(problems)} mismatch(es)")
-        return 1
+        return ExitCode.FAILED
     count = len(warc_files(warc_dir))
     sys.stdout.write(f"{output_dir}: verified ({count} WARC file(s) and manifest)\n")
-    return 0
+    return ExitCode.OK
 
 
 # --- demo ----------------------------------------------------------------------------

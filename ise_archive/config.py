@@ -78,6 +78,10 @@ class CrawlConfig:
     progress_interval: float
     progress_view: str
     plan_batch: int
+    warc_enabled: bool
+    warc_max_bytes: int
+    replay_warc_dir: str | None
+    prepared_pages: str | None
     queries: tuple[CDXQuery, ...]
 
 
@@ -270,6 +274,10 @@ RULES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "ISE_ARCHIVE_PROGRESS_INTERVAL": ("progress_interval", non_negative),
     "ISE_ARCHIVE_PROGRESS_VIEW": ("progress_view", one_of("auto", "off")),
     "ISE_ARCHIVE_PLAN_BATCH": ("plan_batch", int_at_least(1)),
+    "ISE_ARCHIVE_WARC_ENABLED": ("warc_enabled", boolean),
+    "ISE_ARCHIVE_WARC_MAX_BYTES": ("warc_max_bytes", int_at_least(0)),
+    "ISE_ARCHIVE_REPLAY_WARC_DIR": ("replay_warc_dir", optional_text),
+    "ISE_ARCHIVE_PREPARED_PAGES": ("prepared_pages", optional_text),
 }
 
 #: Scrapy settings the crawl depends on: a value that would hang or silently

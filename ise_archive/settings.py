@@ -71,6 +71,20 @@ ISE_ARCHIVE_CDX_COLLAPSE = ""
 #: Follow the archived RSS feed and blog listings (and their pager) as second sources.
 ISE_ARCHIVE_FOLLOW_LISTINGS = True
 
+# --- evidence (WARC) ------------------------------------------------------------------
+#: Write every answer the archive gives (captures, CDX pages, its redirects) into
+#: OUTPUT_DIR/warc/ as WARC/1.1, and package them as OUTPUT_DIR/ise-archive.wacz:
+#: the bytes each record was read from, checkable and replayable (docs/evidence.md).
+#: Digests are checked against the CDX index either way.
+ISE_ARCHIVE_WARC_ENABLED = True
+#: Start a new WARC file once one reaches this size (bytes; 0: no cap). 1 GB is the
+#: size web archives (Heritrix, IIPC practice) use, and mirrors copy whole files.
+ISE_ARCHIVE_WARC_MAX_BYTES = 1_000_000_000
+#: Set by ``ise-archive rebuild`` only: answer every request from the WARC files
+#: under this directory, and use the extraction done ahead in this pickle.
+ISE_ARCHIVE_REPLAY_WARC_DIR = ""
+ISE_ARCHIVE_PREPARED_PAGES = ""
+
 # --- politeness -----------------------------------------------------------------------
 #: CDX pool: requests per minute (the live limit is ~30/min per IP; stay under it).
 ISE_ARCHIVE_CDX_RPM = 20.0
@@ -150,6 +164,10 @@ DOWNLOADER_MIDDLEWARES = {
     # routing to pools, 429 pauses, retries with pauses, rate recovery, outages
     "spiders.middlewares.ArchivePoolsMiddleware": 550,
     "spiders.encoding.DuplicateEncodingMiddleware": 595,
+    # the coded body's digest, before HttpCompressionMiddleware (590) decodes it
+    "spiders.evidence.RawDigestMiddleware": 592,
+    # after the pools and retries (550): only final answers are checked and kept
+    "spiders.evidence.WarcEvidenceMiddleware": 530,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
 }
 ITEM_PIPELINES = {

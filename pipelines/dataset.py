@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +29,8 @@ from ise_archive.exit_codes import ExitCode
 from ise_archive.records import Post
 from ise_archive.report import build_report, summary_paragraph, write_report
 from ise_archive.runs import incomplete_reason, run_settings
+from ise_archive.warc.wacz import Page, package_evidence
+from spiders.evidence import evidence_complete
 from spiders.run import CrawlRun, crawl_run
 
 logger = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ class DatasetPipeline:
         stats = self.crawler.stats
         output_dir = run.config.output_dir
         changes = _RecordChanges({})
+        pages = _Pages()
         io_error = None
         try:
             changes.previous = _previous_record_hashes(output_dir / "records.jsonl")
@@ -64,7 +67,8 @@ class DatasetPipeline:
                 run.state.dataset_posts(archive_base_url=run.config.archive_url_base),
                 run=_run_info(run, stats.get_stats()),
                 on_invalid=changes.invalid,
-                on_written=changes.written,
+                on_written=pages.after(changes.written),
+                evidence=lambda: self.evidence(output_dir, pages.pages),
             )
         except (OSError, DatasetError) as exc:
             io_error = f"dataset in {output_dir}: {exc}"
@@ -102,6 +106,11 @@ class DatasetPipeline:
         )
         logger.info("%(summary)s", {"summary": run.summary})
 
+    def evidence(self, output_dir: Path, pages: list[Page]) -> list[str]:
+        """Close this run's WARC files, then package them (WACZ) for the manifest."""
+        self.crawler.signals.send_catch_log(signal=evidence_complete)
+        return package_evidence(output_dir, pages)
+
 
 def _run_info(run: CrawlRun, stats: Mapping[str, Any]) -> RunInfo:
     """What the manifest and card say about this run: which, when, from where, and
@@ -126,6 +135,26 @@ def _run_info(run: CrawlRun, stats: Mapping[str, Any]) -> RunInfo:
         complete=reason is None,
         incomplete_reason=reason or "",
     )
+
+
+class _Pages:
+    """The post capture each full record uses, for the WACZ page list (a record
+    known only from a feed or listing has no page of its own to replay)."""
+
+    def __init__(self) -> None:
+        self.pages: list[Page] = []
+
+    def after(
+        self, handler: Callable[[Post, str], None]
+    ) -> Callable[[Post, str], None]:
+        def written(post: Post, line: str) -> None:
+            handler(post, line)
+            if post.capture is not None and post.completeness == "full":
+                url = post.capture.original or post.url
+                page = Page(url=url, timestamp=post.capture.timestamp, title=post.title)
+                self.pages.append(page)
+
+        return written
 
 
 class _RecordChanges:

@@ -28,6 +28,7 @@ from ise_archive.errors import CDXError
 from ise_archive.extract import ExtractOptions
 from ise_archive.plan.work import Answer, Fetch, LookUp, Retry, WorkPlan
 from ise_archive.records import Capture, Post, Skip
+from ise_archive.warc.replay import load_prepared
 from spiders.config import crawl_config, set_download_slots
 from spiders.failures import transport_failure
 from spiders.progress import log_budget, log_milestone
@@ -86,6 +87,8 @@ class IseBlogSpider(Spider):
             replay_root=config.archive.replay_root,
             truncated_retries=config.truncated_retries,
             on_outcome=self.run.count_outcome,
+            # ise-archive rebuild: pages read ahead by its process pool
+            read_ahead=load_prepared(config.prepared_pages or ""),
         )
         self.run.begin(
             run_parameters(config, self.plan.policy, tool_version=__version__)

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ise_archive.archive.archives import parse_archive
 from ise_archive.archive.wayback import (
@@ -44,6 +45,7 @@ from ise_archive.plan.selection import (
 from ise_archive.records import Capture, Post, Skip
 from ise_archive.store.merge import state_key
 from ise_archive.store.state import State
+from ise_archive.warc.replay import page_extraction_key
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +128,10 @@ class WorkPlan:
     ``max_hops`` bounds the archive's nearest-capture redirects followed for one
     capture; ``replay_root`` is where the archive's replay URLs hang;
     ``truncated_retries`` is how often a capture whose document came back cut
-    short is fetched again.
+    short is fetched again. ``read_ahead`` holds pages already read by
+    ``ise-archive rebuild``'s process pool, by
+    :func:`~ise_archive.warc.replay.page_extraction_key` (their Post, Skip or
+    ExtractionError): a page is taken from it only for exactly the same input.
     """
 
     state: State
@@ -137,6 +142,7 @@ class WorkPlan:
     replay_root: str
     truncated_retries: int
     on_outcome: Callable[[str], None]
+    read_ahead: Mapping[str, Any] = field(default_factory=dict)
 
     def next_phase(self) -> tuple[str, list[Fetch]] | None:
         """The earliest phase with work, and its next batch of fetches."""
@@ -223,6 +229,35 @@ class WorkPlan:
 
     # --- what an answer means ----------------------------------------------------
 
+    def read_page(
+        self, capture: Capture, answer: Answer, options: ExtractOptions
+    ) -> Post | Skip:
+        """The page's Post or Skip (or its ExtractionError), read now or ahead."""
+        headers = {
+            k: v for k, v in answer.headers.items() if k not in _TRANSFER_HEADERS
+        }
+        if self.read_ahead:
+            key = page_extraction_key(
+                answer.body,
+                original=capture.original,
+                timestamp=capture.timestamp,
+                headers=headers,
+                options=options,
+            )
+            found = self.read_ahead.get(key)
+            if isinstance(found, ExtractionError):
+                raise found
+            if found is not None:
+                return found
+        page = PostPage(
+            answer.body,
+            url=capture.original,
+            timestamp=capture.timestamp,
+            headers=headers,
+            options=options,
+        )
+        return page.to_item()
+
     def read_answer(
         self, capture: Capture, answer: Answer, options: ExtractOptions
     ) -> Iterator[Followup]:
@@ -255,15 +290,8 @@ class WorkPlan:
             return
         if answer.archive:  # provenance under the archive that served the bytes
             options = replace(options, archive_base_url=answer.archive)
-        page = PostPage(
-            answer.body,
-            url=capture.original,
-            timestamp=capture.timestamp,
-            headers={k: v for k, v in headers.items() if k not in _TRANSFER_HEADERS},
-            options=options,
-        )
         try:
-            result = page.to_item()
+            result = self.read_page(capture, answer, options)
         except TruncatedCapture:
             tries = answer.truncated_tries + 1
             if self.truncated(capture, tries=tries):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
@@ -91,8 +91,28 @@ def iter_records(directory: Path) -> Iterator[StoredRecord]:
             for record in records:
                 if record.rec_type != "response":
                     continue
-                offset = records.get_record_offset()
-                yield _stored(record, path.name, offset)
+                stored = _stored(record, path.name, 0)  # reads the payload first:
+                # asking the offset earlier reads the record to its end
+                yield replace(stored, offset=records.get_record_offset())
+
+
+def iter_heads(directory: Path) -> Iterator[tuple[str, int, str, str, int]]:
+    """``(filename, offset, role, target or source URI, status)`` of every
+    ``response`` record, without keeping payloads (an index is built from this)."""
+    for path in warc_files(directory):
+        with path.open("rb") as handle:
+            records = ArchiveIterator(handle)
+            for record in records:
+                if record.rec_type != "response":
+                    continue
+                headers = record.rec_headers
+                role = headers.get_header(ROLE_HEADER) or ""
+                uri = headers.get_header(
+                    "WARC-Source-URI" if role == "capture" else "WARC-Target-URI"
+                )
+                http = record.http_headers
+                status = int(http.get_statuscode()) if http else 0
+                yield path.name, records.get_record_offset(), role, uri or "", status
 
 
 def verify_warcs(directory: Path) -> Iterator[WarcProblem]:

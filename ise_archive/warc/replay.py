@@ -4,8 +4,11 @@ A rebuild runs the same crawl again with the WARC files as its archive: every
 request the crawler makes (a CDX page, a capture in raw mode, a redirect the archive
 answered) is looked up by its URL among the stored records and answered with what
 was stored. A capture record holds what the *original* server sent, so the
-archive's replay of it is put back together here: ``Memento-Datetime`` from the
-capture date, ``Location`` as a raw replay URL of the same capture time.
+archive's replay of it is put back together here: the original headers with
+``Memento-Datetime`` from the capture date. An archived redirect keeps its original
+``Location``, as pywb replays it: the crawler resolves it against the capture's own
+URL and time (:func:`ise_archive.archive.wayback.redirect_target`), exactly where
+the Wayback Machine's rewritten ``Location`` pointed.
 
 :func:`page_extraction_key` names one extraction (bytes, capture, headers, options),
 so extraction done ahead in other processes is only used by the crawler for
@@ -17,14 +20,13 @@ This module does not run the crawler (see :mod:`ise_archive.warc.rebuild`).
 from __future__ import annotations
 
 import hashlib
+import pickle
 from collections.abc import Mapping
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
 
-from ise_archive.archive.wayback import raw_capture_url
-from ise_archive.warc.reader import StoredRecord, iter_records
+from ise_archive.warc.reader import StoredRecord, iter_heads
 from ise_archive.warc.writer import WarcLocation
 
 #: Headers the crawler leaves out of what it gives the extractor (the transfer's).
@@ -39,34 +41,24 @@ def answer_index(warc_dir: Path) -> dict[str, WarcLocation]:
     A capture is found under the memento URL it was fetched from
     (``WARC-Source-URI``), an archive answer under the URL asked.
     """
-    index: dict[str, WarcLocation] = {}
-    for record in iter_records(warc_dir):
-        url = record.source_uri if record.role == "capture" else record.target_uri
-        if url:
-            index[url] = WarcLocation(record.filename, record.offset)
-    return index
+    return {
+        url: WarcLocation(filename, offset)
+        for filename, offset, _, url, _ in iter_heads(warc_dir)
+        if url
+    }
 
 
-def replayed_headers(record: StoredRecord, request_url: str) -> list[tuple[str, str]]:
-    """The headers the archive answered ``request_url`` with, as stored or rebuilt.
+def replayed_headers(record: StoredRecord) -> list[tuple[str, str]]:
+    """The headers the archive answered with: as stored, or rebuilt for a capture.
 
     >>> from ise_archive.warc.reader import _record
     >>> replayed_headers(_record(date="2011-01-14T07:11:09Z",
-    ...     target_uri="http://www.ise.gov/node/1",
-    ...     headers=(("Location", "/blog/a"),)), "http://a/web/20110114071109id_/x")
-    ... # doctest: +NORMALIZE_WHITESPACE
-    [('Location', 'http://a/web/20110114071109id_/http://www.ise.gov/blog/a'),
-     ('Memento-Datetime', 'Fri, 14 Jan 2011 07:11:09 GMT')]
+    ...     headers=(("Location", "/blog/a"),)))
+    [('Location', '/blog/a'), ('Memento-Datetime', 'Fri, 14 Jan 2011 07:11:09 GMT')]
     """
+    headers = list(record.headers)
     if record.role != "capture":
-        return list(record.headers)
-    base = request_url.split("/web/", 1)[0]
-    headers = []
-    for name, value in record.headers:
-        if name.lower() == "location":
-            target = urljoin(record.target_uri, value)
-            value = raw_capture_url(base, record.timestamp, target)
-        headers.append((name, value))
+        return headers
     headers.append(("Memento-Datetime", formatdate(_epoch(record.date), usegmt=True)))
     return headers
 
@@ -96,6 +88,21 @@ def page_extraction_key(
     for part in (original, timestamp, repr(sorted(headers.items())), repr(options)):
         digest.update(b"\0" + part.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
+
+
+def save_prepared(path: Path, prepared: Mapping[str, Any]) -> None:
+    """Hand pages read ahead to the crawl (a pickle: both sides are this program,
+    and the file lives in the rebuild's private work directory)."""
+    with path.open("wb") as handle:
+        pickle.dump(dict(prepared), handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load_prepared(path: str) -> Mapping[str, Any]:
+    """What :func:`save_prepared` wrote at ``path``; nothing when ``path`` is empty."""
+    if not path:
+        return {}
+    with Path(path).open("rb") as handle:
+        return pickle.load(handle)
 
 
 def _epoch(warc_date: str) -> float:

@@ -218,6 +218,16 @@ class WarcWriter:
         )
         self.closed_files.append(self._name)
 
+    def discard(self) -> list[str]:
+        """Drop the current file instead of closing it: for a run whose answers
+        changed nothing (its earlier files hold the same), so an unchanged run
+        leaves the dataset unchanged. Returns the files kept."""
+        if self._file is not None:
+            self._file.close()
+            self._file = self._writer = None
+            (self.directory / (self._name + OPEN_SUFFIX)).unlink()
+        return list(self.closed_files)
+
     def close(self) -> list[str]:
         """Close the current file (renaming it to its final name); the files written."""
         self._close_file()

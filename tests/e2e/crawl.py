@@ -64,6 +64,21 @@ def read_records(
     return [r for r in records if r["completeness"] == completeness]
 
 
+def without_warc_locations(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records without ``captures[].warc``: where a run's WARC records are
+    (file named by run, offsets in arrival order) is the one thing two crawls of
+    the same archive do not share."""
+    return [
+        {
+            **record,
+            "captures": [
+                {k: v for k, v in c.items() if k != "warc"} for c in record["captures"]
+            ],
+        }
+        for record in records
+    ]
+
+
 def gold_posts() -> dict[str, dict[str, Any]]:
     posts = {}
     for path in sorted(GOLD.glob("*/*.json")):

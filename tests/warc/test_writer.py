@@ -82,8 +82,8 @@ def test_read_back_by_offset_and_iterate(tmp_path: Path) -> None:
         PAYLOAD,
         "capture",
     )
-    assert [(r.filename, r.offset) for r in iter_records(tmp_path)] == [
-        (location.filename, location.offset)
+    assert [(r.filename, r.offset, r.payload) for r in iter_records(tmp_path)] == [
+        (location.filename, location.offset, PAYLOAD)
     ]
 
 
@@ -238,3 +238,17 @@ def test_evidence_is_packaged_once_and_kept_while_unchanged(tmp_path: Path) -> N
     package_evidence(tmp_path, retitled)
     assert (tmp_path / "ise-archive.wacz").read_bytes() != before
     assert validate_wacz(tmp_path / "ise-archive.wacz") is True
+
+
+def test_a_discarded_file_leaves_nothing(tmp_path: Path) -> None:
+    writer = WarcWriter(tmp_path, run_id="r", software="t/1")
+    writer.write_answer(
+        url="http://127.0.0.1:1/cdx/search/cdx?url=ise.gov/blog/",
+        status=200,
+        headers=[],
+        payload=b"[]",
+        role="cdx",
+        fetched=datetime(2026, 12, 3, 15, 0, tzinfo=UTC),
+    )
+    assert writer.discard() == []
+    assert list(tmp_path.iterdir()) == []

@@ -10,17 +10,22 @@ Spec syntax (CLI ``--faults``, ``GET /__faults__?spec=...``, :func:`parse_fault_
     rule[;rule...]          rule = kind[@pool][,key=value...]
 
     kind   429 | 503 | 504 | 500 | reset | truncate | slow | refuse | dup-gzip
-           | ratelimit
+           | corrupt | ratelimit
     pool   cdx | replay | all (default all)
     keys   p=0.3 (probability) | every=N | first=N | times=N (at most N injections;
            default 50 for p/every, so a test always terminates) | retry_after=S
            (429 only: send Retry-After) | delay_ms=MS (slow) | block_ms=MS
-           (refuse: how long the port stays closed) | seed=N
+           (refuse: how long the port stays closed) | seed=N | url=TEXT (only
+           requests whose path contains TEXT, e.g. one capture's ``<ts>id_``)
     ratelimit keys: rpm=N (tokens per minute), burst=N (bucket size, default rpm),
            retry_after=S, block_after=S (throttled this long without relief: the
            port closes for block_ms, like the archive's firewall)
 
     e.g. ``429@cdx,every=3,times=4;slow@replay,delay_ms=200,p=0.5;ratelimit@cdx,rpm=20``
+
+``corrupt`` serves the answer with its status, headers and length unchanged but some
+of its bytes changed (letters of the middle of the payload change case, before any
+transfer gzip), as a faulty replay or transfer would: only a digest check sees it.
 
 Every random choice comes from a ``random.Random`` seeded per rule, and the clock of
 the rate limiters is injectable, so a fault run is reproducible.
@@ -39,7 +44,7 @@ logger = logging.getLogger(__name__)
 
 POOLS = frozenset({"cdx", "replay", "all"})
 STATUS_KINDS = frozenset({"429", "500", "503", "504"})
-KINDS = STATUS_KINDS | {"reset", "truncate", "slow", "refuse", "dup-gzip"}
+KINDS = STATUS_KINDS | {"reset", "truncate", "slow", "refuse", "dup-gzip", "corrupt"}
 DEFAULT_TIMES = 50
 
 
@@ -61,6 +66,7 @@ class FaultRule:
     delay_ms: int = 0
     block_ms: int = 1000
     seed: int = 0
+    url: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -183,13 +189,16 @@ class Faults:
                 for i, s in enumerate(self._rules)
             }
 
-    def decide(self, pool: str) -> Decision:
-        """The fate of the next request of ``pool``; consumes rate-limit tokens."""
+    def decide(self, pool: str, path: str = "") -> Decision:
+        """The fate of the next request of ``pool`` (for ``path``); consumes
+        rate-limit tokens."""
         with self._lock:
             delay = 0
             dup_gzip = False
             for state in self._rules:
-                if state.rule.pool not in (pool, "all") or not state.fires():
+                if state.rule.pool not in (pool, "all"):
+                    continue
+                if state.rule.url not in path or not state.fires():
                     continue
                 rule = state.rule
                 if rule.kind == "slow":
@@ -226,7 +235,7 @@ def parse_fault_spec(spec: str) -> list[FaultRule | RateLimit]:
 
     >>> parse_fault_spec("503@replay,first=2")
     [FaultRule(kind='503', pool='replay', probability=None, every=None, first=2, \
-times=None, retry_after=None, delay_ms=0, block_ms=1000, seed=0)]
+times=None, retry_after=None, delay_ms=0, block_ms=1000, seed=0, url='')]
     """
     items: list[FaultRule | RateLimit] = []
     for part in filter(None, (p.strip() for p in spec.split(";"))):
@@ -272,7 +281,20 @@ def _build(kind: str, pool: str, options: dict[str, str]) -> FaultRule | RateLim
             delay_ms=number("delay_ms") or 0,
             block_ms=number("block_ms") or 1000,
             seed=number("seed") or 0,
+            url=options.pop("url", ""),
         )
     if options:
         raise FaultSpecError(f"unknown keys {sorted(options)}")
     return built
+
+
+def corrupted(body: bytes) -> bytes:
+    """``body`` with the case of the letters in its middle 64 bytes swapped: same
+    length, different bytes (the ``corrupt`` fault).
+
+    >>> corrupted(b"<p>" + b"x" * 10 + b"</p>")
+    b'<P>XXXXXXXXXX</P>'
+    """
+    start = max(0, len(body) // 2 - 32)
+    window = body[start : start + 64]
+    return body[:start] + window.swapcase() + body[start + 64 :]

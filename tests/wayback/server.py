@@ -37,7 +37,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from tests.wayback.archive import Archive, CaptureRow, surt_urlkey
 from tests.wayback.cdx_output import answer_cdx_query
-from tests.wayback.faults import Decision, Faults, FaultSpecError
+from tests.wayback.faults import Decision, Faults, FaultSpecError, corrupted
 from tests.wayback.rewrite import ABSOLUTE_URL, epoch_seconds, rewrite_replay_page
 
 logger = logging.getLogger(__name__)
@@ -301,7 +301,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if split.path == "/__faults__":
             self._send(self._control(split.query), pool, None)
             return
-        decision = wayback.faults.decide(pool) if pool != "control" else Decision()
+        decision = (
+            wayback.faults.decide(pool, split.path) if pool != "control" else Decision()
+        )
         if decision.delay_ms:
             time.sleep(decision.delay_ms / 1000)
         if decision.kind == "refuse":
@@ -342,6 +344,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         encoded = any(n.lower() == "content-encoding" for n, _ in headers)
         accepts = "gzip" in (self.headers.get("Accept-Encoding") or "").lower()
         dup_gzip = decision is not None and decision.dup_gzip
+        if decision is not None and decision.kind == "corrupt":
+            body = corrupted(body)
         if body and not encoded and (accepts or dup_gzip):
             body = gzip.compress(body, mtime=0)
             headers.append(("Content-Encoding", "gzip"))

@@ -382,6 +382,26 @@ def test_duplicated_content_encoding(wayback_server):
     assert gzip.decompress(body) == (DEV_CORPUS / "captures" / "c0015.bin").read_bytes()
 
 
+def test_corrupt_changes_bytes_of_one_capture_not_its_length_or_headers(
+    wayback_server,
+):
+    path = f"/web/20111006123456id_/{SEED_POST}"
+    wayback_server.faults.configure("corrupt@replay,url=20111006123456id_,first=2")
+    clean = fetch(wayback_server, f"/web/20111009213310id_/{SEED_POST}")
+    first, second, third = (fetch(wayback_server, path) for _ in range(3))
+    payload = (DEV_CORPUS / "captures" / "c0015.bin").read_bytes()
+    assert clean[2] == payload  # another capture's path: untouched, rule not used
+    assert first[2] == second[2] != payload
+    assert len(first[2]) == len(payload) == int(first[1]["Content-Length"])
+    assert sha1_digest(first[2]) != sha1_digest(payload)
+
+    def headers(reply):  # Date is the clock's
+        return [(n, v) for n, v in reply[1].items() if n != "Date"]
+
+    assert headers(first) == headers(third)
+    assert third[2] == payload  # first=2: the third fetch is clean
+
+
 def test_refuse_closes_the_port_then_reopens(wayback_server):
     wayback_server.faults.configure("refuse@cdx,first=1,block_ms=300")
     with pytest.raises(ConnectionError):
