@@ -58,6 +58,7 @@ OPTIONS_FIELD = "ise-archive-extract-options"
 #: writing are the rebuild's own.
 REPLAYED_SETTINGS = (
     "WAYBACK_BASE_URL",
+    "ISE_ARCHIVE_MORE_ARCHIVES",
     "ISE_ARCHIVE_ARCHIVE_URL_BASE",
     "ISE_ARCHIVE_CDX_PREFIXES",
     "ISE_ARCHIVE_FROM_YEAR",
