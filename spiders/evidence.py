@@ -3,9 +3,10 @@
 Two downloader middlewares, both thin: the writing and checking is library code
 (:mod:`ise_archive.warc`).
 
-* :class:`RawDigestMiddleware` (just before ``HttpCompressionMiddleware``) checks a
-  capture's still-encoded body against its CDX digest: the Wayback Machine's digest
-  of a gzip-coded original is that of the coded bytes.
+* :class:`RawDigestMiddleware` (just before ``HttpCompressionMiddleware``) keeps a
+  capture's still-coded body: the Wayback Machine's digest of a gzip-coded original
+  is that of the coded bytes. Each capture is checked against the digest the
+  archive it came from listed (two archives may list different ones).
 * :class:`WarcEvidenceMiddleware` (after the retry middlewares, so it only sees
   final answers) checks the decoded body too, fetches a capture whose bytes match
   neither once more, and writes every answer into this run's WARC files: captures
@@ -43,8 +44,8 @@ from spiders.run import crawl_run
 
 logger = logging.getLogger(__name__)
 
-#: request.meta keys: the raw body's check, the retry mark, the stored answer.
-RAW_MATCH = "ise_archive_raw_digest_match"
+#: request.meta keys: the still-coded body, the retry mark, the stored answer.
+RAW_CHECKED = "ise_archive_coded_body"
 DIGEST_RETRY = "ise_archive_digest_retry"
 STORED = "ise_archive_stored"
 STORED_VERDICT = "ise_archive_stored_verdict"
@@ -55,12 +56,12 @@ evidence_complete = object()
 
 
 class RawDigestMiddleware:
-    """Check a capture's body against its CDX digest before it is decoded."""
+    """Keep a capture's body as it came, before it is decoded, for the check."""
 
     def process_response(self, request: Request, response: Response) -> Response:
         capture: Capture | None = request.meta.get("capture")
         if capture is not None and response.headers.get(b"Content-Encoding"):
-            request.meta[RAW_MATCH] = same_digest(response.body, capture.digest)
+            request.meta[RAW_CHECKED] = response.body
         return response
 
 
@@ -107,7 +108,7 @@ class WarcEvidenceMiddleware:
             )
             retry = request.replace(dont_filter=True)
             retry.meta[DIGEST_RETRY] = 1
-            retry.meta.pop(RAW_MATCH, None)
+            retry.meta.pop(RAW_CHECKED, None)
             return retry
         location = request.meta.get(STORED) or self.write_capture(
             request, response, capture, verified
@@ -150,8 +151,11 @@ class WarcEvidenceMiddleware:
         """The capture's digest check: as stored (rebuild), raw, then decoded."""
         if STORED in request.meta:
             return request.meta.get(STORED_VERDICT)
-        decoded = same_digest(response.body, capture.digest)
-        return True if request.meta.get(RAW_MATCH) else decoded
+        expected = crawl_run(self.crawler).state.listed_digest(capture)
+        raw = request.meta.pop(RAW_CHECKED, None)
+        if raw is not None and same_digest(raw, expected):
+            return True
+        return same_digest(response.body, expected)
 
     def write_capture(
         self,

@@ -46,13 +46,16 @@ TEASERS_SCHEMA = """CREATE TABLE IF NOT EXISTS teasers (
 )"""
 #: Which archives hold each capture (``archive``: ``""`` for the main one, else the
 #: archive's spec), in the order they are tried (``rank``), and which were tried
-#: already (a fetch failed there). Added to version 1 the same way; a database
-#: without it has only main-archive captures.
+#: already (a fetch failed there), with the payload digest that archive's index
+#: gives (a fetch is checked against the digest of the archive that served it).
+#: Added to version 1 the same way; a database without it has only main-archive
+#: captures.
 HOLDERS_SCHEMA = """CREATE TABLE IF NOT EXISTS holders (
     key TEXT NOT NULL,
     archive TEXT NOT NULL,
     rank INTEGER NOT NULL,
     tried INTEGER NOT NULL DEFAULT 0,
+    digest TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (key, archive)
 )"""
 SCHEMA = """
@@ -149,6 +152,9 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
             db.execute(
                 "ALTER TABLE captures ADD COLUMN archive TEXT NOT NULL DEFAULT ''"
             )
+        held = {row[1] for row in db.execute("PRAGMA table_info(holders)")}
+        if "digest" not in held:  # holders written before digests were kept
+            db.execute("ALTER TABLE holders ADD COLUMN digest TEXT NOT NULL DEFAULT ''")
     if version is None or version > SCHEMA_VERSION:
         raise StateError(
             f"state database {path} has schema version {version!r}; this "

@@ -158,8 +158,9 @@ class State:
                 )
                 inserted = self._db.total_changes != before
                 self._db.execute(
-                    "INSERT OR IGNORE INTO holders (key, archive, rank) VALUES (?,?,?)",
-                    (key, capture.archive, rank),
+                    "INSERT OR IGNORE INTO holders (key, archive, rank, digest)"
+                    " VALUES (?,?,?,?)",
+                    (key, capture.archive, rank, capture.digest),
                 )
                 if inserted:
                     new += 1
@@ -185,6 +186,16 @@ class State:
             self._db.execute(
                 "UPDATE captures SET archive = ? WHERE key = ?", (archive, key)
             )
+
+    def listed_digest(self, capture: Capture) -> str:
+        """The payload digest the archive a capture is fetched from listed for it
+        (two archives holding one capture may list different digests), else the
+        capture's own."""
+        row = self._db.execute(
+            "SELECT digest FROM holders WHERE key = ? AND archive = ?",
+            (state_key(capture), capture.archive),
+        ).fetchone()
+        return row[0] if row and row[0] else capture.digest
 
     def fall_back(self, key: str) -> str | None:
         """The next archive to fetch a capture from, after a fetch from its current

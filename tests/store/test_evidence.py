@@ -55,3 +55,21 @@ def test_an_older_state_database_gains_the_evidence_table(tmp_path: Path) -> Non
     state = State.open(path)
     assert state.evidence(["x"]) == {}
     state.close()
+
+
+def test_a_capture_is_checked_against_the_digest_its_archive_listed(
+    tmp_path: Path,
+) -> None:
+    from dataclasses import replace
+
+    state = State.open(tmp_path / "state.sqlite3")
+    state.begin_run("r1", parameters={})
+    main = cap("20110101000000", A, digest="CUT")
+    other = replace(main, digest="WHOLE", archive="pywb:http://x/eot")
+    state.add_captures([main], identity)
+    state.add_captures([other], identity, rank=1)
+    assert state.listed_digest(main) == "CUT"
+    assert state.listed_digest(other) == "WHOLE"
+    unknown = replace(main, archive="pywb:http://y/z")
+    assert state.listed_digest(unknown) == "CUT"  # no listing of its own
+    state.close()
