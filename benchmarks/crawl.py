@@ -4,6 +4,7 @@ Run from the repository root::
 
     python benchmarks/crawl.py [--posts 2000] [--seed 1]
     python benchmarks/crawl.py --sizes 250,1000,2000,8000
+    python benchmarks/crawl.py --faults [--scale 10]   # 429s and 503s all along
 
 A synthetic archive (:func:`tests.wayback.synthetic.generate_archive`: several
 captures per post in the dev corpus's page families, listings, the feed) is served
@@ -42,8 +43,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from a checkout, not installed
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.faults import (  # noqa: E402
+    FAULTS,
+    fault_settings,
+    measure,
+    print_faults,
+)
 from ise_archive.normalize.urls import classify_url  # noqa: E402
-from tests.e2e.crawl import crawl_command, read_records  # noqa: E402
+from tests.e2e.crawl import crawl_command, last_report, read_records  # noqa: E402
 from tests.wayback.server import RequestRecord, WaybackServer  # noqa: E402
 from tests.wayback.synthetic import (  # noqa: E402
     EASTERN,
@@ -143,7 +150,11 @@ class RssSampler:
 
 
 def run_crawl_measured(
-    base_url: str, output_dir: Path, *args: str, **settings: str
+    base_url: str,
+    output_dir: Path,
+    *args: str,
+    timeout_s: float = TIMEOUT_S,
+    **settings: str,
 ) -> Process:
     """Run one crawl, alone, sampling its memory; kill it if it hangs."""
     log = output_dir.with_name(output_dir.name + ".log")
@@ -159,11 +170,11 @@ def run_crawl_measured(
         )
         sampler = RssSampler(process.pid).start()
         try:
-            returncode = process.wait(timeout=TIMEOUT_S)
+            returncode = process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             process.kill()
             returncode = process.wait()
-            print(f"HUNG: killed after {TIMEOUT_S} s; log: {log}")
+            print(f"HUNG: killed after {timeout_s} s; log: {log}")
         finally:
             sampler.stop()
     wall = time.monotonic() - started
@@ -389,6 +400,31 @@ def print_table(results: list[SizeResult]) -> None:
         )
 
 
+def bench_faults(n_posts: int, seed: int, workdir: Path, scale: float) -> bool:
+    """Fault mode (:mod:`benchmarks.faults`): one crawl meeting 429s and 503s."""
+    archive = generate_archive(n_posts, seed)
+    print(f"\n== {n_posts} posts (seed {seed}), fault mode: {len(archive)} captures")
+    output_dir = workdir / f"faults-{n_posts}"
+    with WaybackServer(archive) as server:
+        server.faults.configure(FAULTS)
+        # at the default rates the floor alone is about half an hour
+        process = run_crawl_measured(
+            server.base_url,
+            output_dir,
+            timeout_s=max(TIMEOUT_S, 7200 / scale),
+            **fault_settings(scale),
+        )
+        log = list(server.requests_log)
+    records = read_records(output_dir) if process.returncode == 0 else []
+    problems = check_records(records, synthetic_posts(n_posts, seed))
+    print(f"exit status        {process.returncode}")
+    print(f"posts found        {len(records)} of {n_posts}; {len(problems)} mismatches")
+    report = last_report(output_dir) if (output_dir / "runs").exists() else {}
+    result = measure(log, wall_s=process.wall_s, scale=scale, report=report)
+    print_faults(result, scale)
+    return process.returncode == 0 and not problems and result.ok
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=2000)
@@ -404,12 +440,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="crawl with WARC output on and off: slowdown and WARC bytes per post",
     )
+    parser.add_argument(
+        "--faults",
+        action="store_true",
+        help="fault mode: 429 on 5 %% and 503 on 2 %% of requests, at the "
+        "configured rates (x --scale), pauses shortened (benchmarks/faults.py)",
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="fault mode: the default rates times this (1 = the defaults)",
+    )
     args = parser.parse_args(argv)
     if args.warc_compare:
         with tempfile.TemporaryDirectory(prefix="ise-bench-") as scratch:
             workdir = args.keep or Path(scratch)
             workdir.mkdir(parents=True, exist_ok=True)
             ok = bench_warc(args.posts, args.seed, workdir)
+        return 0 if ok else 1
+    if args.faults:
+        with tempfile.TemporaryDirectory(prefix="ise-bench-") as scratch:
+            workdir = args.keep or Path(scratch)
+            workdir.mkdir(parents=True, exist_ok=True)
+            ok = bench_faults(args.posts, args.seed, workdir, args.scale)
+        print("\ntargets met" if ok else "\nTARGETS NOT MET")
         return 0 if ok else 1
     sizes = [int(n) for n in args.sizes.split(",")] if args.sizes else [args.posts]
     with tempfile.TemporaryDirectory(prefix="ise-bench-") as scratch:

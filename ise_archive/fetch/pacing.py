@@ -10,8 +10,8 @@ it:
 * a **5xx or transport error** pauses the pool ``error_base * 2**(n-1)`` seconds
   (``n`` = the pool's errors in a row, at most ``error_max``) without slowing it:
   one unlucky answer costs one short pause, an outage a growing one;
-* every **success** raises the rate by ``recovery`` of itself (10 %: a halved pool
-  is back at its configured rate after 8 answers) and ends the error streak; never
+* every **success** raises the rate by ``recovery`` of itself (20 %: a halved pool
+  is back at its configured rate after 4 answers) and ends the error streak; never
   faster than configured.
 
 Before this, each 429 halved the rate for good: four 429s left the CDX pool at a
@@ -34,7 +34,7 @@ class PacingPolicy:
 
     pause_429: float = 60.0
     backoff: float = 2.0
-    recovery: float = 0.1
+    recovery: float = 0.2
     error_base: float = 2.0
     error_max: float = 120.0
     slowest: float = 60.0
@@ -175,7 +175,7 @@ class Pacer:
     >>> pacer.failed("cdx")
     (PoolRate(configured=3.0, delay=6.0, errors=1), 2.0)
     >>> pacer.answered("cdx").delay
-    5.454545454545454
+    5.0
     """
 
     policy: PacingPolicy

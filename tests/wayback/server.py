@@ -80,6 +80,8 @@ class RequestRecord:
     status: int
     pool: str
     fault: str | None = None
+    #: when the server answered (``time.monotonic``): rates over a run's stretch
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass(slots=True)
