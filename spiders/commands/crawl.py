@@ -42,8 +42,9 @@ class Command(ScrapyCrawlCommand):
             return
         assert self.crawler_process is not None
         try:
-            # the spider's update_settings checks every setting here
-            crawler = self._create_crawler(args[0])
+            # the spider's update_settings checks every setting here; the public
+            # create_crawler (Command._create_crawler only exists from Scrapy 2.18)
+            crawler = self.crawler_process.create_crawler(args[0])
             preflight(crawl_config(crawler.settings), opts.spargs)
         except ConfigError as exc:
             for problem in exc.problems:
