@@ -42,7 +42,7 @@ MINIMUM = ROOT / "constraints" / "minimum.txt"
 #: What the floors environment runs: the parts of the suite that exercise each
 #: dependency (Scrapy's glue and slots, a real crawl, lxml/parsel/dateparser over
 #: the dev fixtures, BeautifulSoup + markdownify, jsonschema/frictionless/pyarrow
-#: on the dataset, warcio/wacz); about a minute on the shared 2-core machine.
+#: on the dataset, warcio/wacz, rich); about half a minute once installed.
 FLOOR_SUBSET = (
     "tests/spiders/test_middlewares.py",
     "tests/spiders/test_ise_blog.py",
@@ -53,6 +53,9 @@ FLOOR_SUBSET = (
     "tests/dataset/test_validation.py",
     "tests/dataset/test_export.py",
     "tests/warc",
+    # rich's live view under a real pty
+    "tests/e2e/test_terminal.py::"
+    "test_at_a_terminal_the_crawl_shows_the_progress_view_and_the_summary_once",
 )
 
 #: pip's own limit per install; a cold install takes about a minute.
