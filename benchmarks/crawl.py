@@ -13,8 +13,9 @@ a subprocess with politeness relaxed (``tests/e2e/crawl.py``'s settings, replay
 concurrency 8). One crawl runs at a time; its memory is read from
 ``/proc/<pid>/status`` (peak = ``VmHWM``, see :class:`RssSampler`). Per run it
 prints: posts found against the ground truth, replay fetches per post split by page
-family, CDX requests, pages/s, wall time and RSS by crawl phase, peak RSS; then it
-checks ``records.jsonl`` against
+family (attachments too: fetches and rescued bytes per post), CDX requests,
+pages/s, wall time and RSS by crawl phase, peak RSS; then it checks
+``records.jsonl`` against
 :func:`~tests.wayback.synthetic.synthetic_posts` (every URL once, title, author,
 published, node id, body) and prints every mismatch. With ``--sizes`` it ends with
 a table showing whether time and memory grow with N. With ``--warc-compare`` it
@@ -49,6 +50,10 @@ from benchmarks.faults import (  # noqa: E402
     measure,
     print_faults,
 )
+from ise_archive.attachments.discovery import (  # noqa: E402
+    IMAGE_EXTENSIONS,
+    is_site_file,
+)
 from ise_archive.normalize.urls import classify_url  # noqa: E402
 from tests.e2e.crawl import crawl_command, last_report, read_records  # noqa: E402
 from tests.wayback.server import RequestRecord, WaybackServer  # noqa: E402
@@ -81,12 +86,14 @@ _MILESTONES = (
     ("Phase: listings", "listings"),
     ("Phase: posts", "posts"),
     ("Phase: nodes", "nodes"),
+    ("Phase: attachments", "attachments"),
     ("Closing spider", "dataset"),
 )
 # VmHWM:\t  104000 kB   VmRSS:\t  102400 kB
 _VM_HWM = re.compile(r"^VmHWM:\s+(\d+) kB", re.MULTILINE)
 _VM_RSS = re.compile(r"^VmRSS:\s+(\d+) kB", re.MULTILINE)
-FAMILIES = ("post", "print", "listing/feed", "other")
+IMAGE_SUFFIXES = tuple(IMAGE_EXTENSIONS)
+FAMILIES = ("post", "print", "listing/feed", "attachment", "other")
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +255,8 @@ def count_requests(log: Sequence[RequestRecord]) -> Requests:
 
 
 def _family(url: str) -> str:
+    if is_site_file(url) or url.lower().endswith(IMAGE_SUFFIXES):
+        return "attachment"
     kind = classify_url(url)
     if kind in ("listing", "feed"):
         return "listing/feed"
@@ -293,10 +302,23 @@ class SizeResult:
     requests: Requests
     records: int
     problems: list[str]
+    #: Bytes of the distinct files rescued into files/ (images and attachments).
+    attachment_bytes: int = 0
 
     @property
     def ok(self) -> bool:
         return self.process.returncode == 0 and not self.problems
+
+
+def attachment_bytes(records: Sequence[dict[str, Any]]) -> int:
+    """Bytes of the distinct rescued files the records name."""
+    sizes = {
+        a["path"]: a["size"]
+        for record in records
+        for a in record.get("attachments", ())
+        if not a.get("missing")
+    }
+    return sum(sizes.values())
 
 
 def bench_size(n_posts: int, seed: int, workdir: Path) -> SizeResult:
@@ -313,8 +335,16 @@ def bench_size(n_posts: int, seed: int, workdir: Path) -> SizeResult:
         requests = count_requests(list(server.requests_log))
     truth = synthetic_posts(n_posts, seed)
     records = read_records(output_dir) if process.returncode == 0 else []
+    every = read_records(output_dir, completeness=None) if records else []
     problems = check_records(records, truth) if records else ["no records.jsonl"]
-    result = SizeResult(n_posts, process, requests, len(records), problems)
+    result = SizeResult(
+        n_posts,
+        process,
+        requests,
+        len(records),
+        problems,
+        attachment_bytes(every),
+    )
     print_size(result)
     return result
 
@@ -333,6 +363,10 @@ def print_size(result: SizeResult) -> None:
         count = requests.replay[family]
         print(f"  {family:<16} {count:>6}   {count / n:.3f} per post")
     print(f"  fetched twice    {len(requests.repeated):>6}")
+    print(
+        f"attachments        {requests.replay['attachment'] / n:.3f} fetches per post, "
+        f"{result.attachment_bytes / n:,.0f} bytes per post"
+    )
     print(f"CDX requests       {requests.cdx}")
     print(f"HTTP statuses      {dict(sorted(requests.statuses.items()))}")
     print(

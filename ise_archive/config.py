@@ -72,6 +72,8 @@ class CrawlConfig:
     retry_backoff_base: float
     retry_backoff_max: float
     max_page_bytes: int
+    attachments: bool
+    max_attachment_bytes: int
     max_attempts: int
     truncated_retries: int
     max_failure_share: float
@@ -268,6 +270,8 @@ RULES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "ISE_ARCHIVE_RETRY_BACKOFF_BASE": ("retry_backoff_base", non_negative),
     "ISE_ARCHIVE_RETRY_BACKOFF_MAX": ("retry_backoff_max", non_negative),
     "ISE_ARCHIVE_MAX_PAGE_BYTES": ("max_page_bytes", int_at_least(1)),
+    "ISE_ARCHIVE_ATTACHMENTS": ("attachments", boolean),
+    "ISE_ARCHIVE_MAX_ATTACHMENT_BYTES": ("max_attachment_bytes", int_at_least(1)),
     "ISE_ARCHIVE_MAX_ATTEMPTS": ("max_attempts", int_at_least(1)),
     "ISE_ARCHIVE_TRUNCATED_RETRIES": ("truncated_retries", int_at_least(0)),
     "ISE_ARCHIVE_MAX_FAILURE_SHARE": ("max_failure_share", share),

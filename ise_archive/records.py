@@ -93,6 +93,51 @@ class Image:
     url: str
     alt: str = ""
     caption: str = ""
+    #: Where the image's rescued copy lives under OUTPUT_DIR (the ``path`` of its
+    #: entry in ``Post.attachments``); "" when it was not rescued.
+    path: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Attachment:
+    """One image or file of a post, rescued from the archive or reported missing.
+
+    A rescued file has ``timestamp`` (the capture fetched), ``archive_url``,
+    ``mimetype``, ``size``, ``sha256`` and ``path`` (under OUTPUT_DIR, in
+    ``files/``); a missing one has ``missing=True`` and ``reason`` (``not-archived``,
+    ``too-large``, ``failed:<reason>``). ``to_json`` writes only the fields of its
+    form, so a reader tells them apart by ``missing``.
+    """
+
+    url: str
+    kind: Literal["image", "file"]
+    timestamp: str = ""
+    archive_url: str = ""
+    mimetype: str = ""
+    size: int = 0
+    sha256: str = ""
+    path: str = ""
+    missing: bool = False
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        if self.missing:
+            return {
+                "url": self.url,
+                "kind": self.kind,
+                "missing": True,
+                "reason": self.reason,
+            }
+        return {
+            "url": self.url,
+            "kind": self.kind,
+            "timestamp": self.timestamp,
+            "archive_url": self.archive_url,
+            "mimetype": self.mimetype,
+            "size": self.size,
+            "sha256": self.sha256,
+            "path": self.path,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,6 +241,9 @@ class Post:
     #: For a partial record, the human archive URLs of the feed and listing
     #: captures it was built from; empty for a full record.
     sources: tuple[str, ...] = ()
+    #: The post's images and linked site files, rescued from the archive into
+    #: ``files/`` or reported missing (filled when the dataset is written).
+    attachments: tuple[Attachment, ...] = ()
 
     outcome = "record"
 
@@ -265,6 +313,8 @@ def to_json(value: Any) -> Any:
     >>> to_json(Tag(name="DHS", url="http://www.ise.gov/category/free-tags/dhs"))
     {'name': 'DHS', 'url': 'http://www.ise.gov/category/free-tags/dhs'}
     """
+    if isinstance(value, Attachment):
+        return value.to_json()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
             f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)
@@ -318,6 +368,7 @@ def post_from_json(data: Mapping[str, Any]) -> Post:
         versions=tuple(Version(**v) for v in data.get("versions", ())),
         completeness=data.get("completeness", "full"),
         sources=tuple(data.get("sources", ())),
+        attachments=tuple(Attachment(**a) for a in data.get("attachments", ())),
     )
 
 

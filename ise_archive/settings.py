@@ -115,6 +115,14 @@ ISE_ARCHIVE_UNREACHABLE_AFTER = 5
 # --- extraction and results -----------------------------------------------------------
 #: Pages larger than this are refused unparsed (reported as failed:page-too-large).
 ISE_ARCHIVE_MAX_PAGE_BYTES = 5 * 1024 * 1024
+#: Rescue the posts' images and linked ise.gov files into OUTPUT_DIR/files/ (an
+#: attachments phase after the posts: a few CDX prefix queries, one raw fetch per
+#: distinct file content). Off, records list no attachments.
+ISE_ARCHIVE_ATTACHMENTS = True
+#: Files larger than this are not fetched (reported missing, reason "too-large"):
+#: the site's largest reports are a few MB, and a stray video or disk image must not
+#: fill the disk or hold the replay pool for minutes.
+ISE_ARCHIVE_MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 #: Captures of one post tried (newest first, then the print page) before the post is
 #: reported lost. Broken captures (cut at crawl time, empty, soft-404s, the archive's
 #: notices) come in runs after a site's decline, so a small number loses posts that

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +23,8 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from ise_archive import __version__
+from ise_archive.archive.archives import parse_archive
+from ise_archive.attachments.files import attached_posts
 from ise_archive.dataset.writer import RunInfo, write_dataset
 from ise_archive.errors import DatasetError
 from ise_archive.exit_codes import ExitCode
@@ -64,7 +66,7 @@ class DatasetPipeline:
             changes.previous = _previous_record_hashes(output_dir / "records.jsonl")
             write_dataset(
                 output_dir,
-                run.state.dataset_posts(archive_base_url=run.config.archive_url_base),
+                _posts(run),
                 run=_run_info(run, stats.get_stats()),
                 on_invalid=changes.invalid,
                 on_written=pages.after(changes.written),
@@ -110,6 +112,20 @@ class DatasetPipeline:
         """Close this run's WARC files, then package them (WACZ) for the manifest."""
         self.crawler.signals.send_catch_log(signal=evidence_complete)
         return package_evidence(output_dir, pages)
+
+
+def _posts(run: CrawlRun) -> Iterable[Post]:
+    """The records, with their attachments when the run rescues them."""
+    config = run.config
+    posts = run.state.dataset_posts(archive_base_url=config.archive_url_base)
+    if not config.attachments:
+        return posts
+    return attached_posts(
+        posts,
+        captures=run.state.file_captures(),
+        results=run.state.files(),
+        archive=parse_archive(config.archive_url_base),
+    )
 
 
 def _run_info(run: CrawlRun, stats: Mapping[str, Any]) -> RunInfo:

@@ -29,6 +29,7 @@ from ise_archive.extract import ExtractOptions
 from ise_archive.plan.work import Answer, Fetch, LookUp, Retry, WorkPlan
 from ise_archive.records import Capture, Post, Skip
 from ise_archive.warc.replay import load_prepared
+from spiders.attachments import AttachmentRequests
 from spiders.config import crawl_config, set_download_slots
 from spiders.failures import transport_failure
 from spiders.progress import log_budget, log_milestone
@@ -41,7 +42,7 @@ logger = logging.getLogger(__name__)
 MAX_REDIRECT_HOPS = 3
 
 
-class IseBlogSpider(Spider):
+class IseBlogSpider(AttachmentRequests, Spider):
     name = "ise_blog"
 
     def __init__(self, *args: Any, **arguments: Any) -> None:
@@ -89,6 +90,7 @@ class IseBlogSpider(Spider):
             on_outcome=self.run.count_outcome,
             # ise-archive rebuild: pages read ahead by its process pool
             read_ahead=load_prepared(config.prepared_pages or ""),
+            attachments=self.attachment_plan(),
         )
         self.run.begin(
             run_parameters(config, self.plan.policy, tool_version=__version__)
@@ -160,14 +162,14 @@ class IseBlogSpider(Spider):
         planned = self.plan.next_phase()
         if planned is None:
             return
-        phase, fetches = planned
+        phase, work = planned
         if self.phase == "cdx":
             log_budget(self.crawler, replay_requests=self.run.state.open_work())
         if phase != self.phase:
             log_milestone(self.crawler, phase, self.plan.post_groups())
             self.phase = phase
-        for fetch in fetches:
-            self.crawler.engine.crawl(self.capture_request(fetch.capture))
+        for item in work:
+            self.crawler.engine.crawl(self.planned_request(item))
         raise DontCloseSpider
 
     # --- fetching a capture ------------------------------------------------------

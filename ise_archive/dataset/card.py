@@ -34,6 +34,7 @@ _TABLE_TYPES = {
     "captures": "array",
     "versions": "array",
     "sources": "array",
+    "attachments": "array",
     "capture": "object",
 }
 _SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"))
@@ -372,8 +373,11 @@ writing. Re-running on the same archive gives a byte-identical dataset.
 - Only what the archives captured exists here: a post never captured, or whose only
   captures are broken, has at most a partial record from the feeds and listings
   that named it, and is missing when none did.
-- Comments, images (only their URLs and captions are kept) and attachments are not
-  included.
+- Comments are not included. Images and attached files (reports, fact sheets,
+  slides under `/sites/default/files/`) are rescued into `files/` when an archive
+  holds them: `attachments` says, per post, which were saved (with their sha256)
+  and which are missing and why (never archived, too large, failed); files linked
+  from other sites are not rescued.
 - `published` carries only the day when the captured page showed no time.
 - Links in the text point at the original (dead) URLs; the Links list of each
   Markdown file, and `links[].archived_url` in the records, give each one's archived

@@ -81,7 +81,15 @@ def _arrow_type(pa: Any, spec: Mapping[str, Any], defs: Mapping[str, Any]) -> An
     if "anyOf" in spec:  # null / "" / a value: the value's type, nullable
         branches = [b for b in spec["anyOf"] if b.get("type") != "null"]
         return _arrow_type(pa, branches[-1], defs)
+    if "oneOf" in spec:  # alternative objects (attachments): one struct of all fields
+        properties: dict[str, Any] = {}
+        for branch in spec["oneOf"]:
+            for name, sub in branch["properties"].items():
+                properties.setdefault(name, sub)
+        spec = {"type": "object", "properties": properties}
     kind = spec.get("type", "string")
+    if "const" in spec and isinstance(spec["const"], bool):
+        kind = "boolean"
     if kind == "object":
         return pa.struct(
             [

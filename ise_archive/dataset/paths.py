@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from ise_archive.errors import UnsafePath
+from ise_archive.normalize.urls import canonical_site_url
 from ise_archive.records import Post
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ MANIFEST_FILE = "manifest.json"
 #: The evidence: WARC files of what the archive served, and their WACZ package.
 WARC_DIR = "warc"
 WACZ_FILE = "ise-archive.wacz"
+#: Rescued images and attachments: ``files/<host>/<path>`` (see attachment_path).
+FILES_DIR = "files"
 #: Not dataset files: run reports and the crawler's incremental state.
 NOT_DATASET_DIRS = frozenset({"runs", ".state"})
 #: Longest slug kept whole; longer ones are cut and get a hash suffix, so the whole
@@ -123,6 +126,56 @@ def post_markdown_path(post: Post, taken: set[str] | None = None) -> PurePosixPa
         path = suffixed
     taken.add(str(path))
     return path
+
+
+def attachment_path(url: str, version: str = "") -> PurePosixPath:
+    """Where the rescued copy of the file at ``url`` lives, relative to OUTPUT_DIR.
+
+    ``files/<host>/<segments>/<name>.<ext>``, each part made only of ``[a-z0-9-]``
+    (the host and the extension keep their dots), so the tree is safe on every file
+    system and mirrors the site's. ise.gov's host spellings share ``www.ise.gov``.
+    The path depends on the URL alone, so it is stable across runs: a name that
+    had to change to become safe (case, ``_``, spaces, a query) gets ``-`` plus a
+    hash of the whole URL, so two URLs never share a path. ``version`` (the
+    payload digest) adds its first 8 characters, so the versions of one file over
+    time are kept side by side.
+
+    >>> str(attachment_path("https://ise.gov/sites/default/files/ise-report.pdf"))
+    'files/www.ise.gov/sites/default/files/ise-report.pdf'
+    >>> str(attachment_path("http://www.ise.gov/files/ISE_Fact Sheet.PDF"))
+    'files/www.ise.gov/files/ise-fact-sheet-52adf412.pdf'
+    >>> str(attachment_path("http://www.ise.gov/files/a.pdf", "sha1:ABCDEFGHIJ234"))
+    'files/www.ise.gov/files/a-abcdefgh.pdf'
+    >>> str(attachment_path("http://evil.example/%2E%2E/%2E%2E/etc/passwd"))
+    'files/evil.example/-/-/etc/passwd-aa8749df'
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    host = "www.ise.gov" if host in ("ise.gov", "www.ise.gov") else host
+    host = ".".join(p for p in (slugify(label) for label in host.split(".")) if p)
+    raw_segments = [s for s in parts.path.split("/") if s]
+    *folders, name = raw_segments or ["file"]
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    safe_extension = slugify(extension).replace("-", "")[:8]
+    clean_folders = [_bounded(slugify(f)) or "-" for f in folders]
+    clean_stem = _bounded(slugify(stem) or "file")
+    if clean_stem in _RESERVED_NAMES:
+        clean_stem += "-file"
+    lossless = (
+        bool(raw_segments)
+        and not parts.query
+        and all(c == f for c, f in zip(clean_folders, folders, strict=True))
+        and clean_stem == stem
+        and safe_extension == extension
+    )
+    if not lossless:
+        clean_stem = f"{clean_stem}-{_short_hash(canonical_site_url(url))}"
+    if version:
+        clean_stem += "-" + slugify(version.rpartition(":")[2]).replace("-", "")[:8]
+    file_name = f"{clean_stem}.{safe_extension}" if safe_extension else clean_stem
+    return PurePosixPath(FILES_DIR, host or "unknown-host", *clean_folders, file_name)
 
 
 def safe_join(root: Path, relative: PurePosixPath | str) -> Path:

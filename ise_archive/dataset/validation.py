@@ -32,6 +32,7 @@ from ise_archive.dataset.paths import (
     safe_join,
 )
 from ise_archive.errors import DatasetError, UnsafePath
+from ise_archive.markdown.local import local_targets
 from ise_archive.records import Post, parse_published
 
 logger = logging.getLogger(__name__)
@@ -246,6 +247,30 @@ def _records_problems(output_dir: Path, expected_md: set[str]) -> list[Problem]:
             urls.add(url)
             post = Post(url=url, title="", published=_published(data.get("published")))
             post_markdown_path(post, expected_md)
+            problems += _attachment_problems(output_dir, where, data)
+    return problems
+
+
+def _attachment_problems(
+    output_dir: Path, where: str, data: dict[str, Any]
+) -> list[Problem]:
+    """Each rescued attachment of a record is a file with the sha256 it states."""
+    problems = []
+    for attachment in data.get("attachments") or ():
+        if not isinstance(attachment, dict) or not attachment.get("path"):
+            continue
+        name = str(attachment["path"])
+        try:
+            path = safe_join(output_dir, name)
+        except UnsafePath as exc:
+            problems.append(Problem(where, f"attachment path {exc}"))
+            continue
+        if not path.is_file():
+            problems.append(Problem(name, f"is an attachment of {where} but missing"))
+        elif file_sha256(path)[0] != attachment.get("sha256"):
+            problems.append(
+                Problem(name, f"does not match the sha256 {where} states (modified?)")
+            )
     return problems
 
 
@@ -278,6 +303,14 @@ def _markdown_problems(output_dir: Path, expected_md: set[str]) -> list[Problem]
     problems += [
         Problem(name, "Markdown file has no record") for name in found - expected_md
     ]
+    root = output_dir.resolve()
+    for name in sorted(found):
+        document = output_dir / name
+        text = document.read_text(encoding="utf-8", errors="replace")
+        for target in local_targets(text):
+            resolved = (document.parent / target).resolve()
+            if not resolved.is_relative_to(root) or not resolved.is_file():
+                problems.append(Problem(name, f"links to {target}, which is missing"))
     return sorted(problems, key=lambda p: p.path)
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+from ise_archive.attachments.captures import local_copies
 from ise_archive.dataset.card import dumps_json, render_card, render_datapackage
 from ise_archive.dataset.checksums import file_sha256
 from ise_archive.dataset.manifest import (
@@ -61,6 +62,7 @@ from ise_archive.dataset.validation import (
 )
 from ise_archive.errors import DatasetError
 from ise_archive.markdown.frontmatter import render_post_document
+from ise_archive.markdown.local import localize_markdown
 from ise_archive.records import Post, dumps_data
 
 logger = logging.getLogger(__name__)
@@ -120,6 +122,7 @@ def write_dataset(
     finally:
         files.discard()
     removed = _remove_vanished_markdown(files.root, markdown)
+    _list_attachment_files(files, counts.pop("attachment_files"))
     evidence_files = sorted(evidence()) if evidence else []
     for name in evidence_files:
         files.entries[name] = file_sha256(safe_join(files.root, name))
@@ -196,6 +199,7 @@ def _stage_posts(
     by_year: Counter[str] = Counter()
     taken: set[str] = set()
     urls: set[str] = set()
+    attachment_files: dict[str, str] = {}
     with files.stream(RECORDS_FILE) as write_record:
         for post in posts:
             data = post.to_json()  # once: validated, then written
@@ -214,12 +218,21 @@ def _stage_posts(
             if on_written is not None:
                 on_written(post, line)
             path = post_markdown_path(post, taken)
-            files.stage(path, render_post_document(post).encode("utf-8"))
+            document = render_post_document(post)
+            local = local_copies(post)
+            if local:  # images and file links open the rescued copies, offline
+                document = localize_markdown(document, local, str(path))
+            files.stage(path, document.encode("utf-8"))
             counts["posts"] += 1
             counts["captures"] += len(post.captures)
             counts["versions"] += len(post.versions)
             counts["posts_with_several_versions"] += len(post.versions) > 1
             counts["posts_partial"] += post.completeness == "partial"
+            for attachment in post.attachments:
+                counts["attachments"] += 1
+                counts["attachments_missing"] += attachment.missing
+                if attachment.path:
+                    attachment_files[attachment.path] = attachment.sha256
             by_year[str(post.published.year) if post.published else "undated"] += 1
     summary: dict[str, Any] = {
         key: counts[key]
@@ -229,11 +242,27 @@ def _stage_posts(
             "versions",
             "posts_with_several_versions",
             "posts_partial",
+            "attachments",
+            "attachments_missing",
         )
     }
+    summary["attachment_files"] = attachment_files
     summary["posts_by_year"] = dict(sorted(by_year.items()))
     summary["markdown_files"] = len(taken)
     return summary, taken
+
+
+def _list_attachment_files(files: _FileSet, wanted: Mapping[str, str]) -> None:
+    """Put the rescued files the records name in the manifest, checking that each
+    on disk still has the sha256 its records state."""
+    for path in sorted(wanted):
+        entry = file_sha256(safe_join(files.root, path))
+        if entry[0] != wanted[path]:
+            raise DatasetError(
+                f"{path} does not have the sha256 its records state "
+                f"({entry[0]} != {wanted[path]})"
+            )
+        files.entries[path] = entry
 
 
 def _remove_vanished_markdown(root: Path, keep: set[str]) -> int:

@@ -9,7 +9,9 @@ each started when the previous one leaves the crawler idle:
 3. ``posts``: per post, :func:`~ise_archive.plan.selection.plan_group` picks the
    captures to fetch (by default the newest good full page, the print page as a
    fallback); every other capture is settled as a duplicate or a reported skip;
-4. ``nodes``: ``/node/<nid>`` captures whose alias no fetched post revealed.
+4. ``nodes``: ``/node/<nid>`` captures whose alias no fetched post revealed;
+5. ``attachments``: the posts' images and files (:mod:`ise_archive.plan.attachments`):
+   a few CDX prefix queries, then one raw fetch per distinct file content.
 
 Every phase is re-planned on each idle round because a later phase can open work
 for an earlier one (a ``/node/N`` redirect naming a post the index lacked adds that
@@ -34,6 +36,7 @@ from ise_archive.archive.wayback import (
 from ise_archive.errors import ExtractionError, TruncatedCapture
 from ise_archive.extract import ExtractOptions, PostPage
 from ise_archive.normalize.urls import canonical_post_url, classify_url, node_id
+from ise_archive.plan.attachments import AttachmentPlan, FileFetch, FileQuery
 from ise_archive.plan.payloads import WEAK_RECORD
 from ise_archive.plan.selection import (
     SelectionPolicy,
@@ -143,13 +146,21 @@ class WorkPlan:
     truncated_retries: int
     on_outcome: Callable[[str], None]
     read_ahead: Mapping[str, Any] = field(default_factory=dict)
+    #: The attachments phase, after every other (None: attachments are off).
+    attachments: AttachmentPlan | None = None
 
-    def next_phase(self) -> tuple[str, list[Fetch]] | None:
-        """The earliest phase with work, and its next batch of fetches."""
+    def next_phase(
+        self,
+    ) -> tuple[str, list[Fetch] | list[FileQuery] | list[FileFetch]] | None:
+        """The earliest phase with work, and its next batch of requests."""
         for phase in PHASES:
             fetches = list(self._plan(phase))
             if fetches:
                 return phase, fetches
+        if self.attachments is not None:
+            work = self.attachments.next_work()
+            if work:
+                return "attachments", work
         return None
 
     def post_groups(self) -> int:

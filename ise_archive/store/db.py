@@ -58,6 +58,27 @@ HOLDERS_SCHEMA = """CREATE TABLE IF NOT EXISTS holders (
     digest TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (key, archive)
 )"""
+#: Attachments (images and files of posts): the CDX rows of the file directories
+#: (``file_captures``) and what became of each distinct file content fetched
+#: (``files``: its saved copy, or why there is none, as JSON), so a later run
+#: fetches only files not fetched before. Added to version 1 the same way.
+FILES_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS file_captures (
+    key TEXT PRIMARY KEY,
+    timestamp TEXT NOT NULL,
+    original TEXT NOT NULL,
+    urlkey TEXT,
+    mimetype TEXT,
+    status TEXT,
+    digest TEXT,
+    length INTEGER,
+    archive TEXT NOT NULL DEFAULT ''
+)""",
+    """CREATE TABLE IF NOT EXISTS files (
+    fetch_key TEXT PRIMARY KEY,
+    result_json TEXT NOT NULL
+)""",
+)
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE runs (
@@ -155,6 +176,8 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
         held = {row[1] for row in db.execute("PRAGMA table_info(holders)")}
         if "digest" not in held:  # holders written before digests were kept
             db.execute("ALTER TABLE holders ADD COLUMN digest TEXT NOT NULL DEFAULT ''")
+        for statement in FILES_SCHEMA:
+            db.execute(statement)
     if version is None or version > SCHEMA_VERSION:
         raise StateError(
             f"state database {path} has schema version {version!r}; this "
@@ -200,6 +223,8 @@ def create_tables(db: sqlite3.Connection) -> None:
     db.execute(EVIDENCE_SCHEMA)
     db.execute(TEASERS_SCHEMA)
     db.execute(HOLDERS_SCHEMA)
+    for statement in FILES_SCHEMA:
+        db.execute(statement)
     db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
 

@@ -381,6 +381,52 @@ class State:
                 found[key] = (warc, bool(verified))
         return found
 
+    # --- attachments ----------------------------------------------------------
+
+    def add_file_captures(self, captures: Iterable[Capture]) -> int:
+        """Keep the CDX rows of attachment prefixes; returns how many were new."""
+        rows = [
+            (
+                state_key(c),
+                c.timestamp,
+                c.original,
+                c.urlkey,
+                c.mimetype,
+                c.status,
+                c.digest,
+                c.length,
+                c.archive,
+            )
+            for c in captures
+        ]
+        with self._transaction():
+            before = self._db.total_changes
+            self._db.executemany(
+                "INSERT OR IGNORE INTO file_captures VALUES (?,?,?,?,?,?,?,?,?)", rows
+            )
+            return self._db.total_changes - before
+
+    def file_captures(self) -> list[Capture]:
+        """Every attachment capture listed so far (by any run)."""
+        rows = self._db.execute(
+            f"SELECT {CAPTURE_COLUMNS} FROM file_captures ORDER BY key"
+        )
+        return [capture_from_db_row(row) for row in rows]
+
+    def set_file(self, fetch_key: str, result: Mapping[str, Any]) -> None:
+        """What became of one file content: its copy, or ``{"reason": ...}``."""
+        text = json.dumps(dict(result), sort_keys=True, allow_nan=False)
+        self._write(
+            "INSERT INTO files VALUES (?, ?) ON CONFLICT (fetch_key) DO UPDATE "
+            "SET result_json = excluded.result_json",
+            (fetch_key, text),
+        )
+
+    def files(self) -> dict[str, dict[str, Any]]:
+        """``fetch key -> result`` of every file content fetched (or refused)."""
+        rows = self._db.execute("SELECT fetch_key, result_json FROM files")
+        return {key: json.loads(text) for key, text in rows}
+
     def set_alias(self, nid: int, url: str) -> None:
         """Remember that ``/node/<nid>`` is the post at ``url``."""
         self._write(

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from ise_archive.dataset.paths import (
     MAX_SLUG_LENGTH,
+    attachment_path,
     post_markdown_path,
     safe_join,
     slugify,
@@ -148,3 +149,56 @@ def test_safe_join_refuses_symlinks_leading_out(tmp_path: Path) -> None:
 def test_safe_join_accepts_nested_paths(tmp_path: Path) -> None:
     joined = safe_join(tmp_path, PurePosixPath("posts/2011/10/a.md"))
     assert joined == tmp_path.resolve() / "posts" / "2011" / "10" / "a.md"
+
+
+def _h(url: str) -> str:
+    """The hash suffix of a name made safe: of the URL in its canonical spelling."""
+    return hashlib.sha256(url.encode()).hexdigest()[:8]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "http://www.ise.gov/sites/default/files/ise-ar-2011.pdf",
+            "files/www.ise.gov/sites/default/files/ise-ar-2011.pdf",
+        ),
+        (
+            "https://ise.gov:443/sites/default/files/ise-ar-2011.pdf",
+            "files/www.ise.gov/sites/default/files/ise-ar-2011.pdf",
+        ),
+        (
+            "http://ise.gov/files/ISE_AR_2011.PDF",
+            f"files/www.ise.gov/files/ise-ar-2011-{_h('http://www.ise.gov/files/ISE_AR_2011.PDF')}.pdf",
+        ),
+        (
+            "https://www.ise.gov/files/ISE_AR_2011.PDF",
+            f"files/www.ise.gov/files/ise-ar-2011-{_h('http://www.ise.gov/files/ISE_AR_2011.PDF')}.pdf",
+        ),
+        (
+            "http://www.ise.gov/files/%2E%2E/%2E%2E/etc/passwd",
+            f"files/www.ise.gov/files/-/-/etc/passwd-{_h('http://www.ise.gov/files/%2E%2E/%2E%2E/etc/passwd')}",
+        ),
+        (
+            "http://x.example/nul.gif",
+            f"files/x.example/nul-file-{_h('http://x.example/nul.gif')}.gif",
+        ),
+    ],
+)
+def test_attachment_paths_are_safe_stable_and_shared_by_host_spellings(
+    url: str, expected: str, tmp_path: Path
+) -> None:
+    path = attachment_path(url)
+    assert str(path) == expected
+    assert safe_join(tmp_path, path).is_relative_to(tmp_path.resolve())
+
+
+def test_attachment_paths_of_different_urls_differ() -> None:
+    urls = [
+        "http://www.ise.gov/files/a b.pdf",
+        "http://www.ise.gov/files/a-b.pdf",
+        "http://www.ise.gov/files/A-B.pdf",
+        "http://www.ise.gov/files/a-b.pdf?v=2",
+        "http://www.ise.gov/files/a-b.PDF",
+    ]
+    assert len({attachment_path(u) for u in urls}) == len(urls)

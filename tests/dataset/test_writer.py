@@ -13,13 +13,16 @@ import frictionless
 import pytest
 import yaml
 
+from ise_archive.attachments.captures import with_attachments
 from ise_archive.dataset.paths import post_markdown_path
 from ise_archive.dataset.validation import record_validator, records_schema_bytes
 from ise_archive.dataset.writer import RunInfo, write_dataset
 from ise_archive.errors import DatasetError
 from ise_archive.records import (
+    Attachment,
     CaptureRecord,
     CaptureRef,
+    Image,
     Link,
     Post,
     RelatedPost,
@@ -333,6 +336,8 @@ def test_manifest_lists_every_file_with_checksum(tmp_path: Path) -> None:
             "versions": 9,
             "posts_with_several_versions": 1,
             "posts_partial": 0,
+            "attachments": 0,
+            "attachments_missing": 0,
             "posts_by_year": {"2011": 3, "2012": 1, "2013": 2, "2014": 1, "undated": 1},
             "markdown_files": 8,
         },
@@ -598,3 +603,81 @@ def test_every_archive_fetched_from_is_named(tmp_path: Path) -> None:
     assert manifest["archives"][1]["title"] == (
         "pywb collection eot2016 at webarchive.library.unt.edu"
     )
+
+
+def test_rescued_images_and_files_open_from_the_markdown_file(tmp_path: Path) -> None:
+    png = "http://www.ise.gov/sites/default/files/smile-dallas.png"
+    pdf = "https://ise.gov/sites/default/files/SMILE_agenda.pdf"
+    gone = "http://www.ise.gov/sites/default/files/never.pdf"
+    body = f"![Dallas]({png})\n\nThe [agenda]({pdf}) and [notes]({gone})."
+    markdown = (
+        f"# T\n\n![Dallas]({png})\n\nThe [agenda][1] and [notes][2].\n\n## Links\n\n"
+        f"1. <{pdf}>\n2. <{gone}>\n\n[1]: {pdf}\n[2]: {gone}\n"
+    )
+    pdf_path = "files/www.ise.gov/sites/default/files/smile-agenda-0123abcd.pdf"
+    attachments = (
+        Attachment(
+            url=png,
+            kind="image",
+            timestamp="20111006000000",
+            archive_url=f"{WAYBACK}/web/20111006000000/{png}",
+            mimetype="image/png",
+            size=3,
+            sha256=_sha("png"),
+            path="files/www.ise.gov/sites/default/files/smile-dallas.png",
+        ),
+        Attachment(
+            url=pdf,
+            kind="file",
+            timestamp="20111001000000",
+            archive_url=f"{WAYBACK}/web/20111001000000/{pdf}",
+            mimetype="application/pdf",
+            size=3,
+            sha256=_sha("pdf"),
+            path=pdf_path,
+        ),
+        Attachment(url=gone, kind="file", missing=True, reason="not-archived"),
+    )
+    post = make_post(
+        SEED_URL,
+        "T",
+        date(2011, 10, 4),
+        body=body,
+        markdown=markdown,
+        images=(Image(url=png, alt="Dallas"),),
+        links=(Link(n=1, url=pdf, text="agenda"), Link(n=2, url=gone, text="notes")),
+    )
+    for attachment in attachments:
+        if attachment.path:
+            data = attachment.kind[:3].replace("ima", "png").replace("fil", "pdf")
+            (tmp_path / attachment.path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / attachment.path).write_text(data)
+    write_dataset(tmp_path, [with_attachments(post, attachments)], run=RUN)
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    listed = {f["path"]: f["sha256"] for f in manifest["files"]}
+    assert listed[pdf_path] == _sha("pdf")
+    assert manifest["counts"]["attachments"] == 3
+    assert manifest["counts"]["attachments_missing"] == 1
+    record = json.loads((tmp_path / "records.jsonl").read_text(encoding="utf-8"))
+    assert record["images"] == [
+        {
+            "url": png,
+            "alt": "Dallas",
+            "caption": "",
+            "path": "files/www.ise.gov/sites/default/files/smile-dallas.png",
+        }
+    ]
+    assert record["attachments"][2] == {
+        "url": gone,
+        "kind": "file",
+        "missing": True,
+        "reason": "not-archived",
+    }
+    assert record["links"][0]["url"] == pdf  # the record keeps the original URL
+    document = (tmp_path / post_markdown_path(post)).read_text(encoding="utf-8")
+    up = "../../../"
+    assert f"![Dallas]({up}files/www.ise.gov/sites/default/files/smile-dallas.png)" in (
+        document
+    )
+    assert f"[1]: {up}{pdf_path}\n[2]: {gone}\n" in document
+    assert f"1. <{pdf}>" in document  # the visible list still names the original

@@ -74,7 +74,10 @@ def test_at_a_terminal_the_crawl_shows_the_progress_view_and_the_summary_once(
 
     assert code == 0, screen[-3000:]
     assert re.search(r"discovery \(CDX\) +━+ +\d+/\d+ +\d+ captures", screen), screen
-    assert re.search(r"fetching \(posts\) +━+ +(\d+)/\1 +\d+ posts", screen), screen
+    # the last phase: the posts' images and files (their prefix queries) after posts
+    assert re.search(
+        r"fetching \((?:posts|attachments)\) +━+ +(\d+)/\1 +\d+ posts", screen
+    ), screen
     assert "pace: cdx " in screen
     assert screen.count("finished ok (exit 0)") == 1, screen
     assert f"Dataset: {output_dir}." in screen

@@ -1,0 +1,121 @@
+"""Tests of ise_archive.plan.attachments: prefix queries first, then one fetch per
+file content, nothing fetched twice across runs, the size cap from the index."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ise_archive.plan.attachments import (
+    FILE_FILTERS,
+    AttachmentPlan,
+    FileFetch,
+    FileQuery,
+)
+from ise_archive.records import Capture, CaptureRef, Image, Link, Post
+from ise_archive.store.merge import state_key
+from ise_archive.store.state import State
+
+A = "http://www.ise.gov/blog/ise-bloggers/welcome-ise-blog"
+B = "http://www.ise.gov/blog/joe-laporte/officer-safety"
+PDF = "http://www.ise.gov/sites/default/files/ISE_Fact_Sheet.pdf"
+PNG = "http://www.ise.gov/sites/default/files/images/blog/photo.png"
+SCAN = "http://ise.gov/sites/default/files/scan.pdf"
+
+
+def _page(url: str, timestamp: str) -> Capture:
+    return Capture(timestamp=timestamp, original=url, status="200", digest=timestamp)
+
+
+def _file(url: str, timestamp: str, digest: str, length: int = 900) -> Capture:
+    return Capture(
+        timestamp=timestamp,
+        original=url,
+        status="200",
+        digest=digest,
+        mimetype="application/pdf",
+        length=length,
+    )
+
+
+@pytest.fixture
+def state(tmp_path: Path):
+    opened = State.open(tmp_path / "state.sqlite3")
+    opened.begin_run("run-1", parameters={})
+    for url, timestamp, links in (
+        (A, "20120101000000", (PDF, SCAN)),
+        (B, "20130101000000", (PDF,)),
+    ):
+        capture = _page(url, timestamp)
+        opened.add_captures([capture], lambda c: c.original)
+        opened.save_post(
+            state_key(capture),
+            Post(
+                url=url,
+                title="T",
+                published=date(2011, 1, 1),
+                body_markdown="Body.",
+                images=(Image(url=PNG),),
+                links=tuple(Link(n=i, url=u) for i, u in enumerate(links, 1)),
+                capture=CaptureRef(timestamp=timestamp, archive_url="", original=url),
+            ),
+        )
+    yield opened
+    opened.close()
+
+
+def _plan(state: State) -> AttachmentPlan:
+    return AttachmentPlan(
+        state=state,
+        archive_base_url="https://web.archive.org",
+        max_bytes=10_000,
+        batch=100,
+    )
+
+
+def test_prefix_queries_then_one_fetch_per_file_content(state: State) -> None:
+    plan = _plan(state)
+    queries = plan.next_work()
+    assert [q.query.url for q in queries if isinstance(q, FileQuery)] == [
+        "ise.gov/sites/default/files/",
+        "www.ise.gov/sites/default/files/",
+    ]
+    assert all(q.query.filters == FILE_FILTERS for q in queries)
+    state.add_file_captures(
+        [
+            _file(PDF, "20110601000000", "OLD"),
+            _file(PDF, "20121201000000", "NEW"),
+            _file(PNG, "20100101000000", "IMG"),
+            _file(SCAN, "20110101000000", "BIG", length=20_000),
+        ]
+    )
+    fetches = plan.next_work()
+    assert sorted(
+        (f.capture.original, f.capture.digest)
+        for f in fetches
+        if isinstance(f, FileFetch)
+    ) == [(PDF, "NEW"), (PDF, "OLD"), (PNG, "IMG")]
+    assert plan.next_work() == []  # asked once per run
+    scan_key = "http://www.ise.gov/sites/default/files/scan.pdf BIG"
+    assert state.files() == {scan_key: {"reason": "too-large"}}
+
+
+def test_a_later_run_fetches_only_what_it_lacks(state: State) -> None:
+    state.add_file_captures([_file(PDF, "20110601000000", "OLD")])
+    state.set_file(f"{PDF} OLD", {"path": "files/x.pdf", "sha256": "0" * 64})
+    plan = _plan(state)
+    plan.next_work()  # the prefix queries
+    assert plan.next_work() == []
+    state.set_file(f"{PDF} OLD", {"reason": "failed:timeout"})
+    again = _plan(state)
+    again.next_work()
+    assert [f.capture.digest for f in again.next_work()] == ["OLD"]
+
+
+def test_no_attachments_no_request(tmp_path: Path) -> None:
+    empty = State.open(tmp_path / "empty.sqlite3")
+    empty.begin_run("run-1", parameters={})
+    assert _plan(empty).next_work() == []
+    empty.close()
