@@ -9,7 +9,7 @@ failed listing or fetch only makes files missing: it never fails the run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from scrapy import Request
@@ -148,6 +148,11 @@ class AttachmentRequests:
             max_bytes=config.max_attachment_bytes,
             batch=config.plan_batch,
         )
+
+    def crawl_planned(self, work: Iterable[Fetch | FileQuery | FileFetch]) -> None:
+        """Queue the requests of one planned round (any phase)."""
+        for item in work:
+            self.crawler.engine.crawl(self.planned_request(item))
 
     def planned_request(self, item: Fetch | FileQuery | FileFetch) -> Request:
         """The request for one item of a planned round (any phase)."""

@@ -168,8 +168,7 @@ class IseBlogSpider(AttachmentRequests, Spider):
         if phase != self.phase:
             log_milestone(self.crawler, phase, self.plan.post_groups())
             self.phase = phase
-        for item in work:
-            self.crawler.engine.crawl(self.planned_request(item))
+        self.crawl_planned(work)
         raise DontCloseSpider
 
     # --- fetching a capture ------------------------------------------------------
