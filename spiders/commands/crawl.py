@@ -60,6 +60,21 @@ class Command(ScrapyCrawlCommand):
         if self.crawler_process.bootstrap_failed or run is None:
             self.exitcode = ExitCode.INTERNAL  # checked above: a bug, see the log
             return
+        if not run.summary:
+            # The run ended before its dataset and report were written: a second
+            # Ctrl-C (Scrapy's forced stop) or a crash while closing.
+            interrupted = run.interrupted
+            sys.stderr.write(
+                "The crawl stopped before its dataset and report were written"
+                + (
+                    " (stopped twice): the state is kept, run the same command "
+                    "again to finish\n"
+                    if interrupted
+                    else ": see the log\n"
+                )
+            )
+            self.exitcode = ExitCode.INTERRUPTED if interrupted else ExitCode.INTERNAL
+            return
         self.exitcode = run.exit_code
         changed = crawler.stats.get_value("ise_archive/run_changed", True)
         # cron mail stays empty on quiet nights; a person at a terminal always

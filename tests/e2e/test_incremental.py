@@ -137,3 +137,36 @@ def test_scrapy_jobdir_ctrl_c_and_resume_work_with_the_state(
     assert sorted(urls) == sorted(gold_posts())
     fetches = replay_fetches(wayback_server.requests_log)
     assert {path: n for path, n in fetches.items() if n > 1} == {}
+
+
+def test_a_double_ctrl_c_exits_130_and_the_next_run_finishes(
+    wayback_server: WaybackServer, tmp_path: Path
+) -> None:
+    """Scrapy's second Ctrl-C forces the stop before the dataset is written: that
+    run must not end as a success (it once exited 0 with no summary)."""
+    output_dir = tmp_path / "out"
+    wayback_server.faults.configure("slow@replay,delay_ms=300,times=1000")
+    process = subprocess.Popen(
+        crawl_command(wayback_server.base_url, output_dir),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if sum(replay_fetches(wayback_server.requests_log).values()) >= 3:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.2)
+    process.send_signal(signal.SIGINT)  # the second one: Scrapy's forced stop
+    _, log = process.communicate(timeout=60)
+    wayback_server.faults.clear()
+
+    # 130, or death by the second SIGINT itself when it lands after the graceful
+    # close (a shell reports that as 130 too): never a success
+    assert process.returncode in (130, -signal.SIGINT), log[-3000:]
+    resumed = run_crawl(wayback_server.base_url, output_dir)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert sorted(r["url"] for r in read_records(output_dir)) == sorted(gold_posts())
