@@ -23,6 +23,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -150,8 +151,21 @@ def floors_environment() -> str:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not built.exists():
             _build(home, python)
-            built.touch()
+            built.write_text(str(ROOT), encoding="utf-8")
+            _remove_stale_environments(home)
     return str(python)
+
+
+def _remove_stale_environments(current: Path) -> None:
+    """Delete this checkout's floors venvs built from older inputs (each is
+    about 440 MB): every change of pyproject or the constraints builds a new one."""
+    for home in current.parent.glob("ise-archive-floors-*"):
+        built = home / ".built"
+        if home == current or not built.is_file():
+            continue
+        if built.read_text(encoding="utf-8") == str(ROOT):
+            shutil.rmtree(home, ignore_errors=True)
+            Path(f"{home}.lock").unlink(missing_ok=True)
 
 
 def _build(home: Path, python: Path) -> None:
