@@ -100,15 +100,18 @@ def test_sigkill_mid_run_then_rerun_completes_the_dataset(
     assert len(twice) <= 2, twice
 
 
-def test_scrapy_jobdir_ctrl_c_and_resume_work_with_the_state(
-    wayback_server: WaybackServer, tmp_path: Path
-) -> None:
-    """``-s JOBDIR=...`` is how Scrapy users pause a crawl; it must not break ours."""
-    output_dir = tmp_path / "out"
-    jobdir = f"JOBDIR={tmp_path / 'job'}"
-    wayback_server.faults.configure("slow@replay,delay_ms=300,times=1000")
+def _interrupted_crawl(
+    server: WaybackServer,
+    output_dir: Path,
+    *args: str,
+    after_fetches: int,
+    ctrl_c: int,
+) -> tuple[int, str]:
+    """Run the crawl against slow replays and press Ctrl-C ``ctrl_c`` times once
+    ``after_fetches`` captures were fetched: its exit code and log."""
+    server.faults.configure("slow@replay,delay_ms=300,times=1000")
     process = subprocess.Popen(
-        [*crawl_command(wayback_server.base_url, output_dir), "-s", jobdir],
+        [*crawl_command(server.base_url, output_dir), *args],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -116,16 +119,29 @@ def test_scrapy_jobdir_ctrl_c_and_resume_work_with_the_state(
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if sum(replay_fetches(wayback_server.requests_log).values()) >= 5:
+        if sum(replay_fetches(server.requests_log).values()) >= after_fetches:
             break
         time.sleep(0.05)
-    process.send_signal(signal.SIGINT)  # one Ctrl-C: Scrapy's graceful stop
-    _, interrupted_log = process.communicate(timeout=60)
-    wayback_server.faults.clear()
-    stopped = last_report(output_dir)
-    assert (process.returncode, stopped["status"]) == (130, "interrupted"), (
-        interrupted_log[-3000:]
+    for press in range(ctrl_c):  # the first: Scrapy's graceful stop; then forced
+        if press:
+            time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+    _, log = process.communicate(timeout=60)
+    server.faults.clear()
+    return process.returncode, log
+
+
+def test_scrapy_jobdir_ctrl_c_and_resume_work_with_the_state(
+    wayback_server: WaybackServer, tmp_path: Path
+) -> None:
+    """``-s JOBDIR=...`` is how Scrapy users pause a crawl; it must not break ours."""
+    output_dir = tmp_path / "out"
+    jobdir = f"JOBDIR={tmp_path / 'job'}"
+    code, interrupted_log = _interrupted_crawl(
+        wayback_server, output_dir, "-s", jobdir, after_fetches=5, ctrl_c=1
     )
+    stopped = last_report(output_dir)
+    assert (code, stopped["status"]) == (130, "interrupted"), interrupted_log[-3000:]
     assert (output_dir / "records.jsonl").exists()  # the partial dataset
 
     resumed = run_crawl(wayback_server.base_url, output_dir, "-s", jobdir)
@@ -145,28 +161,13 @@ def test_a_double_ctrl_c_exits_130_and_the_next_run_finishes(
     """Scrapy's second Ctrl-C forces the stop before the dataset is written: that
     run must not end as a success (it once exited 0 with no summary)."""
     output_dir = tmp_path / "out"
-    wayback_server.faults.configure("slow@replay,delay_ms=300,times=1000")
-    process = subprocess.Popen(
-        crawl_command(wayback_server.base_url, output_dir),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+    code, log = _interrupted_crawl(
+        wayback_server, output_dir, after_fetches=3, ctrl_c=2
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if sum(replay_fetches(wayback_server.requests_log).values()) >= 3:
-            break
-        time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
-    time.sleep(0.2)
-    process.send_signal(signal.SIGINT)  # the second one: Scrapy's forced stop
-    _, log = process.communicate(timeout=60)
-    wayback_server.faults.clear()
 
     # 130, or death by the second SIGINT itself when it lands after the graceful
     # close (a shell reports that as 130 too): never a success
-    assert process.returncode in (130, -signal.SIGINT), log[-3000:]
+    assert code in (130, -signal.SIGINT), log[-3000:]
     resumed = run_crawl(wayback_server.base_url, output_dir)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert sorted(r["url"] for r in read_records(output_dir)) == sorted(gold_posts())
