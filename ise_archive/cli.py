@@ -443,7 +443,8 @@ def _add_evidence_commands(commands: argparse._SubParsersAction) -> None:
     """``verify`` and ``rebuild``: the commands that work from the stored WARCs."""
     verify = commands.add_parser(
         "verify",
-        help="re-hash every WARC payload and every dataset file (manifest.json)",
+        help="re-hash every WARC payload and every dataset file (manifest.json), and "
+        "check each rescued file against its WARC record",
     )
     verify.add_argument("output_dir", type=Path, metavar="OUTPUT_DIR")
     verify.set_defaults(run=_run_verify)
@@ -486,6 +487,7 @@ def _run_verify(args: argparse.Namespace) -> int:
     """Exit 1 when a WARC record or a manifest file does not match its digest."""
     from ise_archive.dataset.paths import WARC_DIR
     from ise_archive.dataset.validation import manifest_problems
+    from ise_archive.warc.files import file_evidence_problems
     from ise_archive.warc.reader import verify_warcs, warc_files
 
     output_dir: Path = args.output_dir
@@ -495,6 +497,7 @@ def _run_verify(args: argparse.Namespace) -> int:
     warc_dir = output_dir / WARC_DIR
     problems = [(f"{WARC_DIR}/{p.path}", p.message) for p in verify_warcs(warc_dir)]
     problems += [(p.path, p.message) for p in manifest_problems(output_dir)]
+    problems += [(p.path, p.message) for p in file_evidence_problems(output_dir)]
     for where, message in problems:
         sys.stdout.write(f"{where}: {message}\n")
     if problems:

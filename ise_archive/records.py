@@ -103,10 +103,12 @@ class Attachment:
     """One image or file of a post, rescued from the archive or reported missing.
 
     A rescued file has ``timestamp`` (the capture fetched), ``archive_url``,
-    ``mimetype``, ``size``, ``sha256`` and ``path`` (under OUTPUT_DIR, in
-    ``files/``); a missing one has ``missing=True`` and ``reason`` (``not-archived``,
-    ``too-large``, ``failed:<reason>``). ``to_json`` writes only the fields of its
-    form, so a reader tells them apart by ``missing``.
+    ``mimetype``, ``size``, ``sha256``, ``path`` (under OUTPUT_DIR, in ``files/``)
+    and ``warc`` (its ``response`` record, the evidence ``ise-archive rebuild``
+    restores it from; None when WARC output was off); a missing one has
+    ``missing=True`` and ``reason`` (``not-archived``, ``too-large``,
+    ``failed:<reason>``). ``to_json`` writes only the fields of its form, so a
+    reader tells them apart by ``missing``.
     """
 
     url: str
@@ -117,6 +119,7 @@ class Attachment:
     size: int = 0
     sha256: str = ""
     path: str = ""
+    warc: WarcRef | None = None
     missing: bool = False
     reason: str = ""
 
@@ -137,6 +140,7 @@ class Attachment:
             "size": self.size,
             "sha256": self.sha256,
             "path": self.path,
+            "warc": to_json(self.warc),
         }
 
 
@@ -368,7 +372,7 @@ def post_from_json(data: Mapping[str, Any]) -> Post:
         versions=tuple(Version(**v) for v in data.get("versions", ())),
         completeness=data.get("completeness", "full"),
         sources=tuple(data.get("sources", ())),
-        attachments=tuple(Attachment(**a) for a in data.get("attachments", ())),
+        attachments=tuple(_attachment(a) for a in data.get("attachments", ())),
     )
 
 
@@ -390,3 +394,8 @@ def teaser_from_json(data: Mapping[str, Any]) -> Teaser:
 def _capture_record(data: Mapping[str, Any]) -> CaptureRecord:
     warc = data.get("warc")
     return CaptureRecord(**{**data, "warc": WarcRef(**warc) if warc else None})
+
+
+def _attachment(data: Mapping[str, Any]) -> Attachment:
+    warc = data.get("warc")
+    return Attachment(**{**data, "warc": WarcRef(**warc) if warc else None})

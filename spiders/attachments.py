@@ -22,6 +22,9 @@ from ise_archive.attachments.files import save_file
 from ise_archive.errors import CDXError, PageTooLarge
 from ise_archive.plan.attachments import AttachmentPlan, FileFetch, FileQuery
 from ise_archive.plan.work import Fetch
+from ise_archive.records import WarcRef
+from ise_archive.warc.writer import WarcLocation
+from spiders.evidence import FILE_WARC
 from spiders.failures import transport_failure
 
 if TYPE_CHECKING:
@@ -116,6 +119,7 @@ class AttachmentRequests:
             body=response.body,
             output_dir=self.run.config.output_dir,
             max_bytes=self.run.config.max_attachment_bytes,
+            warc=_warc_ref(response.meta.get(FILE_WARC)),
         )
         self.run.state.set_file(fetch.key, result)
         stats.inc_value(
@@ -161,3 +165,9 @@ class AttachmentRequests:
         if isinstance(item, FileFetch):
             return self.file_request(item)
         return self.capture_request(item.capture)
+
+
+def _warc_ref(location: WarcLocation | None) -> WarcRef | None:
+    if location is None:
+        return None
+    return WarcRef(filename=location.filename, offset=location.offset)

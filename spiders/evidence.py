@@ -38,6 +38,7 @@ from ise_archive.errors import DigestMismatch
 from ise_archive.records import Capture, WarcRef
 from ise_archive.store.merge import state_key
 from ise_archive.warc.digest import same_digest
+from ise_archive.warc.headers import header_pairs
 from ise_archive.warc.rebuild import REPLAYED_SETTINGS, crawl_info
 from ise_archive.warc.writer import WarcLocation, WarcWriter, recover_open_files
 from spiders.run import crawl_run
@@ -49,6 +50,8 @@ RAW_CHECKED = "ise_archive_coded_body"
 DIGEST_RETRY = "ise_archive_digest_retry"
 STORED = "ise_archive_stored"
 STORED_VERDICT = "ise_archive_stored_verdict"
+#: request.meta key: where an attachment's answer is kept (for the spider's record).
+FILE_WARC = "ise_archive_file_warc"
 
 #: Signal sent by the dataset pipeline before it packages the evidence: this run's
 #: WARC files are closed (renamed to their final names) when it is received.
@@ -93,7 +96,9 @@ class WarcEvidenceMiddleware:
     ) -> Request | Response:
         capture: Capture | None = request.meta.get("capture")
         if capture is None:
-            if request.meta.get("pool") == "cdx":
+            if "fetch" in request.meta:  # an attachment
+                self.keep_file(request, response, request.meta["fetch"].capture)
+            elif request.meta.get("pool") == "cdx":
                 self.store_answer(request, response, "cdx")
             return response
         if not is_archived_response(response.headers):
@@ -157,12 +162,23 @@ class WarcEvidenceMiddleware:
             return True
         return same_digest(response.body, expected)
 
+    def keep_file(self, request: Request, response: Response, capture: Capture) -> None:
+        """An attachment's answer, kept like a page's (role ``file``); the spider
+        checks and saves it, and records where it is kept (``FILE_WARC``)."""
+        if not is_archived_response(response.headers):
+            return self.store_answer(request, response, "archive")
+        verified = same_digest(response.body, capture.digest)
+        request.meta[FILE_WARC] = request.meta.get(STORED) or self.write_capture(
+            request, response, capture, verified, role="file"
+        )
+
     def write_capture(
         self,
         request: Request,
         response: Response,
         capture: Capture,
         verified: bool | None,
+        role: str = "capture",
     ) -> WarcLocation | None:
         writer = self.open_writer()
         if writer is None:
@@ -172,11 +188,12 @@ class WarcEvidenceMiddleware:
             original=capture.original,
             timestamp=capture.timestamp,
             status=response.status,
-            headers=_header_pairs(response),
+            headers=header_pairs(response.headers.items()),
             payload=response.body,
             source_uri=request.url,
             cdx_digest=capture.digest,
             verified=verified,
+            role=role,
         )
 
     def store_answer(self, request: Request, response: Response, role: str) -> None:
@@ -187,7 +204,7 @@ class WarcEvidenceMiddleware:
         writer.write_answer(
             url=request.url,
             status=response.status,
-            headers=_header_pairs(response),
+            headers=header_pairs(response.headers.items()),
             payload=response.body,
             role=role,
             fetched=datetime.now(UTC),
@@ -228,11 +245,3 @@ class WarcEvidenceMiddleware:
             names = self.writer.discard() if unchanged else self.writer.close()
             self.writer = None
             self.crawler.stats.set_value("ise_archive/warc/files", len(names))
-
-
-def _header_pairs(response: Response) -> list[tuple[str, str]]:
-    return [
-        (name.decode("latin-1"), value.decode("latin-1"))
-        for name, values in response.headers.items()
-        for value in values
-    ]

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ise_archive.attachments.discovery import AttachmentRef, attachment_key
-from ise_archive.records import Attachment, Capture, Post
+from ise_archive.records import Attachment, Capture, Post, WarcRef
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ class FileCopy:
     sha256: str
     size: int
     mimetype: str
+    #: The file's WARC ``response`` record (None: WARC output was off).
+    warc: WarcRef | None = None
 
 
 def file_index(captures: Iterable[Capture]) -> dict[str, list[Capture]]:
@@ -128,6 +130,7 @@ def attachment_record(
         size=copy.size,
         sha256=copy.sha256,
         path=copy.path,
+        warc=copy.warc,
     )
 
 

@@ -33,7 +33,7 @@ from ise_archive.attachments.captures import (
 from ise_archive.attachments.discovery import post_attachments
 from ise_archive.dataset.paths import attachment_path, safe_join
 from ise_archive.dataset.writer import atomic_temp_file
-from ise_archive.records import Capture, Post
+from ise_archive.records import Capture, Post, WarcRef, to_json
 from ise_archive.warc.digest import same_digest
 
 logger = logging.getLogger(__name__)
@@ -50,10 +50,12 @@ def save_file(
     body: bytes,
     output_dir: Path,
     max_bytes: int,
+    warc: WarcRef | None = None,
 ) -> FileResult:
     """Check one raw answer for ``capture`` and save it; the result for the state.
 
-    ``{"path", "sha256", "size", "mimetype"}`` for a saved file, else
+    ``{"path", "sha256", "size", "mimetype", "warc"}`` for a saved file (``warc``:
+    where the answer is kept, None without WARC output), else
     ``{"reason": ...}``: ``too-large``, ``failed:digest-mismatch``,
     ``failed:<archive error>`` or ``failed:http-<status>``. ``headers`` have
     lower-case names.
@@ -83,6 +85,7 @@ def save_file(
         "sha256": hashlib.sha256(body).hexdigest(),
         "size": len(body),
         "mimetype": mimetype.split(";", 1)[0].strip().lower(),
+        "warc": to_json(warc),
     }
 
 
@@ -114,6 +117,7 @@ def attach_files(
                     sha256=result["sha256"],
                     size=result["size"],
                     mimetype=result["mimetype"],
+                    warc=WarcRef(**result["warc"]) if result.get("warc") else None,
                 )
             elif result is not None:
                 copy = result["reason"]

@@ -212,11 +212,13 @@ What the archive served is kept next to what was extracted from it:
   status line and headers, the payload exactly as the archive replayed it raw,
   `WARC-Payload-Digest`, and the archive URL it came from in `WARC-Source-URI`), plus
   the archive's own answers the crawl acted on (CDX pages, redirects), marked
-  `ISE-Archive-Role: cdx|archive`. Each run adds its own files
+  `ISE-Archive-Role: cdx|archive`. The rescued images and files of `files/` are
+  there too, as the archive served them (`ISE-Archive-Role: file`). Each run adds its own files
   (`ise-archive-<run>-<n>.warc.gz`); earlier files never change.
 - In `records.jsonl`, each fetched capture in `captures` names its record
   (`warc: {{filename, offset}}`) and whether its payload matched the archive's CDX
-  digest (`verified`). A capture whose bytes differed twice is
+  digest (`verified`); each rescued attachment names its record the same way
+  (`attachments[].warc`). A capture whose bytes differed twice is
   `failed:digest-mismatch`: kept in the WARC, never used for a record.
 - `ise-archive.wacz`: the same WARC files packaged with their index and a list of the
   post captures the records use, with titles. Open it in
@@ -227,11 +229,12 @@ What the archive served is kept next to what was extracted from it:
 Check and rebuild with the `ise-archive` command:
 
 - `ise-archive verify .` re-hashes every WARC record against its digests and every
-  file against `manifest.json`; it prints each mismatch and exits 1.
+  file against `manifest.json`, and checks each rescued file against its WARC
+  record; it prints each mismatch and exits 1.
 - `ise-archive rebuild . --out DIR` re-runs the whole crawl offline from the WARC
   files, with the installed extractor, and writes the dataset into DIR: with the same
-  version of ise-archive, `records.jsonl`, `posts/` and the manifest entries come out
-  byte for byte the same.
+  version of ise-archive, `records.jsonl`, `posts/`, `files/` and the manifest
+  entries come out byte for byte the same.
 
 """
 

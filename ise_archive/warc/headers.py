@@ -80,3 +80,19 @@ def status_line(status: int) -> str:
     except ValueError:
         phrase = "Unknown"
     return f"{status} {phrase}"
+
+
+def header_pairs(
+    headers: Iterable[tuple[bytes, Iterable[bytes]]],
+) -> list[tuple[str, str]]:
+    """Every ``(name, value)`` of a multi-valued byte header map (Scrapy's
+    ``Headers.items()``), as text: latin-1, the bytes HTTP allows, round-trips.
+
+    >>> header_pairs([(b"Set-Cookie", [b"a=1", b"b=2"])])
+    [('Set-Cookie', 'a=1'), ('Set-Cookie', 'b=2')]
+    """
+    return [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in headers
+        for value in values
+    ]

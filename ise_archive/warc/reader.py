@@ -21,6 +21,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from ise_archive.warc.digest import same_digest
 from ise_archive.warc.writer import (
+    CAPTURE_ROLES,
     CDX_DIGEST_HEADER,
     ROLE_HEADER,
     SUFFIX,
@@ -108,7 +109,7 @@ def iter_heads(directory: Path) -> Iterator[tuple[str, int, str, str, int]]:
                 headers = record.rec_headers
                 role = headers.get_header(ROLE_HEADER) or ""
                 uri = headers.get_header(
-                    "WARC-Source-URI" if role == "capture" else "WARC-Target-URI"
+                    "WARC-Source-URI" if role in CAPTURE_ROLES else "WARC-Target-URI"
                 )
                 http = record.http_headers
                 status = int(http.get_statuscode()) if http else 0

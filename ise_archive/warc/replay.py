@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ise_archive.warc.reader import StoredRecord, iter_heads
-from ise_archive.warc.writer import WarcLocation
+from ise_archive.warc.writer import CAPTURE_ROLES, WarcLocation
 
 #: Headers the crawler leaves out of what it gives the extractor (the transfer's).
 TRANSFER_HEADERS = frozenset(
@@ -57,7 +57,7 @@ def replayed_headers(record: StoredRecord) -> list[tuple[str, str]]:
     [('Location', '/blog/a'), ('Memento-Datetime', 'Fri, 14 Jan 2011 07:11:09 GMT')]
     """
     headers = list(record.headers)
-    if record.role != "capture":
+    if record.role not in CAPTURE_ROLES:
         return headers
     headers.append(("Memento-Datetime", formatdate(_epoch(record.date), usegmt=True)))
     return headers

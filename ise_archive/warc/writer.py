@@ -8,7 +8,8 @@ archive served it raw (decoded from any transfer coding). ``WARC-Source-URI`` na
 the memento the bytes came from. The archive's own answers that decided what the
 crawl did (CDX pages, its redirects to the nearest capture, its "not archived"
 pages) are ``response`` records too, under the URL we asked (``ISE-Archive-Role``
-tells them apart), so a rebuild can replay the whole crawl offline.
+tells them apart), so a rebuild can replay the whole crawl offline. A post's images
+and attached files are captures like the pages, with the role ``file``.
 
 Files are named by run (``ise-archive-<run>-<n>.warc.gz``), start with a
 ``warcinfo`` record, are gzip-compressed per record, and are written under a
@@ -50,9 +51,14 @@ CDX_DIGEST_HEADER = "ISE-Archive-CDX-Digest"
 #: or the decoded entity), ``false`` when not, ``unknown`` without a digest: the
 #: verdict a rebuild reuses, since a gzip-coded original is stored decoded.
 VERIFIED_HEADER = "ISE-Archive-Digest-Match"
-#: ``capture``: an archived response; ``cdx``: a CDX answer; ``archive``: the
-#: archive's own answer (redirect to the nearest capture, "not archived" page).
-ROLES = ("capture", "cdx", "archive")
+#: ``capture``: an archived response (a page); ``file``: an archived response that
+#: is a post's image or attached file (``files/``); ``cdx``: a CDX answer;
+#: ``archive``: the archive's own answer (redirect to the nearest capture, "not
+#: archived" page).
+ROLES = ("capture", "file", "cdx", "archive")
+#: The roles of records that hold what an original server sent (stored under the
+#: original URL and capture date, found by their ``WARC-Source-URI``).
+CAPTURE_ROLES = ("capture", "file")
 SUFFIX = ".warc.gz"
 OPEN_SUFFIX = ".open"
 
@@ -129,8 +135,12 @@ class WarcWriter:
         source_uri: str,
         cdx_digest: str = "",
         verified: bool | None = None,
+        role: str = "capture",
     ) -> WarcLocation:
-        """One archived capture, as its original server answered (see module doc)."""
+        """One archived capture, as its original server answered (see module doc);
+        ``role`` ``file`` for an attachment (a rebuild extracts no post from it)."""
+        if role not in CAPTURE_ROLES:
+            raise ValueError(f"not a capture's WARC record role: {role!r}")
         kept = original_headers(headers)
         kept.append(("Content-Length", str(len(payload))))
         fields = {"WARC-Date": warc_date(timestamp), "WARC-Source-URI": source_uri}
@@ -139,7 +149,7 @@ class WarcWriter:
         fields[VERIFIED_HEADER] = {True: "true", False: "false", None: "unknown"}[
             verified
         ]
-        return self._write(original, "capture", status, kept, payload, fields)
+        return self._write(original, role, status, kept, payload, fields)
 
     def write_answer(
         self,

@@ -11,7 +11,7 @@ from ise_archive.attachments.captures import (
     plan_fetches,
 )
 from ise_archive.attachments.discovery import AttachmentRef
-from ise_archive.records import Attachment, Capture
+from ise_archive.records import Attachment, Capture, WarcRef
 
 PDF = "http://www.ise.gov/sites/default/files/ISE_AR_2011.pdf"
 WWW_LESS = "https://ise.gov/sites/default/files/ISE_AR_2011.pdf"
@@ -84,6 +84,7 @@ def test_attachment_records_rescued_and_missing() -> None:
         sha256="e" * 64,
         size=1234,
         mimetype="application/pdf",
+        warc=WarcRef(filename="ise-archive-r-00001.warc.gz", offset=512),
     )
     archive_url = f"https://web.archive.org/web/20111101000000/{PDF}"
     assert attachment_record(ref, ROWS[0], copy, archive_url=archive_url).to_json() == {
@@ -95,6 +96,7 @@ def test_attachment_records_rescued_and_missing() -> None:
         "size": 1234,
         "sha256": "e" * 64,
         "path": copy.path,
+        "warc": {"filename": "ise-archive-r-00001.warc.gz", "offset": 512},
     }
     assert attachment_record(ref, None, None).to_json() == {
         "url": PDF,

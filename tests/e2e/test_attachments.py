@@ -7,10 +7,12 @@ two posts, one too large for the cap, and files never archived.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import re
 import shutil
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,9 +22,11 @@ from urllib.parse import unquote
 
 import pytest
 
+from ise_archive.cli import main as cli
 from ise_archive.dataset.validation import validate_dataset
-from tests.e2e.crawl import read_records, run_crawl
-from tests.wayback.archive import Archive
+from ise_archive.warc.reader import read_record
+from tests.e2e.crawl import dataset_files, read_records, run_crawl
+from tests.wayback.archive import Archive, surt_urlkey
 from tests.wayback.fixtures import DEV_CORPUS
 from tests.wayback.server import WaybackServer
 
@@ -36,6 +40,8 @@ TRIBAL = (
 )
 FOLLOW_UP = "http://www.ise.gov/blog/joe-laporte/officer-safety-follow-up"
 REPORT = "http://www.ise.gov/blog/kshemendra-paul/inside-2013-annual-report-congress"
+REPORT_PDF = "ISE_Annual_Report_to_Congress_2013.pdf"
+TRIBAL_PHOTO = f"{FILES}/images/blog/tribal-officer-training.jpg"
 CAP = 64 * 1024
 _LOCAL_LINK = re.compile(r"(?:\]\(|^\[\d+\]: )(\.\./[^)\s\"]+)", re.MULTILINE)
 
@@ -236,6 +242,84 @@ def test_validate_checks_files_and_local_links(
         and message.startswith("links to ../../../" + cover)
         for path, message in problems
     )
+
+
+def _rescued(crawl: AttachmentCrawl) -> list[dict[str, Any]]:
+    return [
+        a
+        for r in read_records(crawl.output_dir)
+        for a in r["attachments"]
+        if not a.get("missing")
+    ]
+
+
+def test_every_rescued_file_is_kept_in_the_warc_as_served(
+    crawl: AttachmentCrawl,
+) -> None:
+    kept = set()
+    for attachment in _rescued(crawl):
+        warc = attachment["warc"]
+        stored = read_record(
+            crawl.output_dir / "warc", warc["filename"], warc["offset"]
+        )
+        assert stored.role == "file"
+        assert stored.timestamp == attachment["timestamp"]
+        assert attachment["archive_url"].endswith(
+            f"/{stored.timestamp}/{stored.target_uri}"
+        )
+        assert stored.source_uri == (
+            f"{crawl.server.base_url}/web/{stored.timestamp}id_/{stored.target_uri}"
+        )
+        assert dict(stored.headers)["Content-Type"] == attachment["mimetype"]
+        assert stored.verified is True
+        assert hashlib.sha256(stored.payload).hexdigest() == attachment["sha256"]
+        kept.add((warc["filename"], warc["offset"]))
+    assert len(kept) == 4  # one record per distinct file fetched
+
+
+def test_the_wacz_indexes_every_rescued_file(crawl: AttachmentCrawl) -> None:
+    with zipfile.ZipFile(crawl.output_dir / "ise-archive.wacz") as package:
+        index = package.read("indexes/index.cdx.gz")
+    lines = gzip.decompress(index).decode()
+    keys = {" ".join(line.split(" ", 2)[:2]) for line in lines.splitlines()}
+    for attachment in _rescued(crawl):
+        original = attachment["archive_url"].split(f"/{attachment['timestamp']}/")[1]
+        assert f"{surt_urlkey(original)} {attachment['timestamp']}" in keys
+
+
+def test_rebuild_restores_the_files_offline_byte_identical(
+    crawl: AttachmentCrawl, tmp_path: Path
+) -> None:
+    out = tmp_path / "rebuilt"
+    before_requests = len(crawl.server.requests_log)
+    assert cli(["rebuild", str(crawl.output_dir), "--out", str(out)]) == 0
+    assert len(crawl.server.requests_log) == before_requests
+    before, after = dataset_files(crawl.output_dir), dataset_files(out)
+    assert sorted(after) == sorted(before)
+    for name in before:
+        assert after[name] == before[name], name
+    assert any(name.startswith("files/") for name in after)
+
+
+def test_verify_checks_each_file_against_its_warc_record(
+    crawl: AttachmentCrawl, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(crawl.output_dir, copy)
+    assert cli(["verify", str(copy)]) == 0
+    records = (copy / "records.jsonl").read_text(encoding="utf-8")
+    photo = _attachment(_record(crawl, TRIBAL), TRIBAL_PHOTO)
+    report = _attachment(_record(crawl, REPORT), f"{FILES}/{REPORT_PDF}")
+    # the record names another file's WARC record as its evidence
+    moved = json.dumps(photo["warc"]).replace(
+        str(photo["warc"]["offset"]), str(report["warc"]["offset"])
+    )
+    (copy / "records.jsonl").write_text(
+        records.replace(json.dumps(photo["warc"]), moved, 1), encoding="utf-8"
+    )
+    capsys.readouterr()
+    assert cli(["verify", str(copy)]) == 1
+    assert f"attachment {TRIBAL_PHOTO}: warc/" in capsys.readouterr().out
 
 
 def test_a_rerun_fetches_no_file_again(crawl: AttachmentCrawl) -> None:

@@ -9,9 +9,16 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from ise_archive.warc.reader import iter_records, read_record, verify_warcs
+from ise_archive.warc.reader import (
+    iter_heads,
+    iter_records,
+    read_record,
+    verify_warcs,
+)
+from ise_archive.warc.replay import replayed_headers
 from ise_archive.warc.wacz import Page, create_wacz, validate_wacz
 from ise_archive.warc.writer import WarcLocation, WarcWriter, recover_open_files
 
@@ -85,6 +92,25 @@ def test_read_back_by_offset_and_iterate(tmp_path: Path) -> None:
     assert [(r.filename, r.offset, r.payload) for r in iter_records(tmp_path)] == [
         (location.filename, location.offset, PAYLOAD)
     ]
+
+
+def test_an_attachment_is_a_capture_record_with_the_file_role(tmp_path: Path) -> None:
+    location = write_one(tmp_path, role="file")
+    stored = read_record(tmp_path, location.filename, location.offset)
+    assert (stored.role, stored.target_uri, stored.source_uri) == (
+        "file",
+        ORIGINAL,
+        SOURCE,
+    )
+    # a rebuild finds it under the memento URL it was fetched from, as a page's
+    assert list(iter_heads(tmp_path)) == [
+        (location.filename, location.offset, "file", SOURCE, 200)
+    ]
+    assert ("Memento-Datetime", "Fri, 14 Jan 2011 07:11:09 GMT") in replayed_headers(
+        stored
+    )
+    with pytest.raises(ValueError, match="role"):
+        write_one(tmp_path / "other", role="cdx")
 
 
 def test_files_rotate_at_the_size_cap_and_are_renamed_when_closed(
