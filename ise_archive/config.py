@@ -29,7 +29,7 @@ from ise_archive.archive.archives import (
     parse_archive_list,
     unique_names,
 )
-from ise_archive.archive.cdx import CDXQuery, discovery_queries
+from ise_archive.archive.cdx import CDXQuery, discovery_queries, exact_query
 from ise_archive.errors import ConfigError
 from ise_archive.normalize.urls import canonical_post_url, is_site_url
 from ise_archive.plan.selection import SelectionPolicy
@@ -85,6 +85,17 @@ class CrawlConfig:
     replay_warc_dir: str | None
     prepared_pages: str | None
     queries: tuple[CDXQuery, ...]
+
+    def lookup(self, url: str) -> CDXQuery:
+        """The exact CDX lookup of ``url``, over the years discovery covers.
+
+        Unbounded, a lookup listed captures from before ``ISE_ARCHIVE_FROM_YEAR`` and
+        after ``ISE_ARCHIVE_TO_YEAR`` that no prefix query of the run lists: more
+        rows for the same answer, and a crawl whose captures depend on how a URL was
+        found (issue 10).
+        """
+        since = str(self.from_year) if self.from_year else None
+        return exact_query(url, from_ts=since, to_ts=str(self.to_year))
 
 
 # --- value rules: each returns the typed value or raises ValueError(why) ------------

@@ -21,7 +21,7 @@ from twisted.python.failure import Failure
 
 from ise_archive import __version__
 from ise_archive.archive.archives import ArchiveSet
-from ise_archive.archive.cdx import CDXQuery, exact_query
+from ise_archive.archive.cdx import CDXQuery
 from ise_archive.archive.coverage import Coverage
 from ise_archive.config import parse_spider_arguments, run_parameters
 from ise_archive.errors import CDXError
@@ -223,7 +223,7 @@ class IseBlogSpider(AttachmentRequests, Spider):
                     stats.inc_value("ise_archive/discovery/covered_lookups")
                     continue
                 stats.inc_value("ise_archive/discovery/exact_lookups")
-                yield self.cdx_request(exact_query(item.url), rank=rank)
+                yield self.cdx_request(self.run.config.lookup(item.url), rank=rank)
 
     def capture_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

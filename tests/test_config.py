@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from ise_archive import settings
+from ise_archive.archive.cdx import CDXQuery
 from ise_archive.config import (
     RULES,
     CrawlConfig,
@@ -37,6 +38,20 @@ def test_the_defaults_are_valid_and_typed() -> None:
     )
     # 11 two-year windows per prefix, and each port form once per prefix
     assert len(checked.queries) == len(checked.cdx_prefixes) * (11 + 2)
+
+
+def test_an_exact_lookup_asks_only_the_years_discovery_covers() -> None:
+    """Issue 10: a lookup is bounded as the prefix queries are (TO_YEAR 0 = now)."""
+    checked = config(ISE_ARCHIVE_FROM_YEAR=2009, ISE_ARCHIVE_TO_YEAR=0)
+
+    assert checked.lookup("http://www.dni.gov/blog/a/b#top") == CDXQuery(
+        url="http://www.dni.gov/blog/a/b",
+        match_type="exact",
+        from_ts="2009",
+        to_ts="2026",
+    )
+    discovered = [(q.from_ts, q.to_ts) for q in checked.queries]
+    assert (min(discovered)[0], max(discovered)[1]) == ("2009", "2026")
 
 
 def test_every_setting_of_the_settings_module_is_checked() -> None:

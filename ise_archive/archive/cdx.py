@@ -328,14 +328,32 @@ def port_form_url(prefix: str, form: str) -> str:
     return f"{scheme}://{host}:{port}{slash}{path}"
 
 
-def exact_query(url: str, *, limit: int = DEFAULT_LIMIT) -> CDXQuery:
+def exact_query(
+    url: str,
+    *,
+    from_ts: str | None = None,
+    to_ts: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> CDXQuery:
     """Every capture of one URL (any host/scheme spelling: the match is by SURT key).
 
     For a post URL seen in a feed or listing but absent from the prefix results. No
     filters: its redirects and errors are wanted for the accounting too. The fragment
-    is dropped (never part of a capture's URL).
+    is dropped (never part of a capture's URL). ``from_ts``/``to_ts`` bound it to the
+    years discovery covers (:func:`discovery_queries`), so a lookup brings no
+    capture that a prefix query over the same URL would not have listed.
+
+    >>> q = exact_query("http://www.dni.gov/blog/a#top", from_ts="2010", to_ts="2016")
+    >>> q.url, q.match_type, q.from_ts, q.to_ts
+    ('http://www.dni.gov/blog/a', 'exact', '2010', '2016')
     """
-    return CDXQuery(url=url.split("#", 1)[0], match_type="exact", limit=limit)
+    return CDXQuery(
+        url=url.split("#", 1)[0],
+        match_type="exact",
+        from_ts=from_ts,
+        to_ts=to_ts,
+        limit=limit,
+    )
 
 
 def parse_cdx_page(body: bytes, *, fields: Sequence[str] = CDX_FIELDS) -> CDXPage:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -88,3 +90,40 @@ def test_small_cdx_pages_are_followed_by_resume_key(
     )
     resumed = [r for r in wayback_server.requests_log if "resumeKey=" in r.path]
     assert len(resumed) >= 10
+
+
+def test_exact_lookups_ask_only_the_years_discovery_covers(
+    wayback_server: WaybackServer, tmp_path: Path
+) -> None:
+    """Issue 10: with only the feeds under a prefix, the posts they name are looked
+    up exactly, each lookup bounded by ISE_ARCHIVE_FROM_YEAR/TO_YEAR as the prefix
+    queries are, so no capture from outside those years comes back."""
+    result = run_crawl(
+        wayback_server.base_url,
+        tmp_path / "out",
+        ISE_ARCHIVE_CDX_PREFIXES="ise.gov/iseblog",
+        ISE_ARCHIVE_FROM_YEAR="2010",
+        ISE_ARCHIVE_TO_YEAR="2013",
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    asked = [
+        parse_qs(urlsplit(record.path).query)
+        for record in wayback_server.requests_log
+        if record.pool == "cdx"
+    ]
+    windows = Counter(
+        (q["matchType"][0], q.get("from", ["-"])[0], q.get("to", ["-"])[0])
+        for q in asked
+    )
+    lookups = windows[("exact", "2010", "2013")]
+    assert lookups == 10  # one per post URL the 2011 feed names
+    assert windows == {
+        ("prefix", "2010", "2011"): 1,
+        ("prefix", "2012", "2013"): 1,
+        ("prefix", "2010", "2013"): 2,  # the port forms
+        ("exact", "2010", "2013"): lookups,
+    }
+    records = read_records(tmp_path / "out", completeness=None)
+    times = {c["timestamp"][:4] for r in records for c in r["captures"]}
+    assert records and times <= {"2010", "2011", "2012", "2013"}

@@ -355,7 +355,7 @@ def test_an_archived_redirect_teaches_the_alias(spider: IseBlogSpider) -> None:
     assert _outcome(spider, "node:1224", node) == "skip:redirect-to-post"
     # the post's captures are not known yet: look them up exactly
     assert [(r.url, r.callback) for r in items] == [
-        (spider.cdx_request(exact_query(POST)).url, spider.parse_cdx)
+        (spider.cdx_request(spider.run.config.lookup(POST)).url, spider.parse_cdx)
     ]
 
 
