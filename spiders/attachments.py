@@ -17,11 +17,18 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from ise_archive.archive.archives import ArchiveSet
 from ise_archive.archive.cdx import CDXQuery
-from ise_archive.attachments.files import save_file
+from ise_archive.attachments.captures import file_index
+from ise_archive.attachments.files import FileResult, save_file
 from ise_archive.errors import CDXError, PageTooLarge
-from ise_archive.plan.attachments import AttachmentPlan, FileFetch, FileQuery
-from ise_archive.plan.work import Fetch
+from ise_archive.plan.attachments import (
+    AttachmentPlan,
+    FileFetch,
+    FileQuery,
+    follow_redirect,
+)
+from ise_archive.plan.work import Fetch, WorkPlan
 from ise_archive.records import WarcRef
 from ise_archive.warc.writer import WarcLocation
 from spiders.evidence import FILE_WARC
@@ -42,30 +49,37 @@ class AttachmentRequests:
 
     crawler: Crawler
     run: CrawlRun
-    resume_keys: set[tuple[CDXQuery, str]]
+    plan: WorkPlan
+    archives: ArchiveSet
+    resume_keys: set[tuple[int, CDXQuery, str]]
     check_blocked: Callable[[Failure], bool]
     capture_request: Callable[..., Request]
 
     def file_cdx_request(
-        self, query: CDXQuery, resume_key: str | None = None
+        self, query: CDXQuery, resume_key: str | None = None, *, rank: int = 0
     ) -> Request:
         return Request(
-            self.run.config.archive.cdx_query_url(query, resume_key),
+            self.archives[rank].cdx_query_url(query, resume_key),
             callback=self.parse_file_cdx,
             errback=self.file_cdx_failed,
-            cb_kwargs={"query": query},
-            meta={"pool": "cdx", "handle_httpstatus_all": True},
+            cb_kwargs={"query": query, "rank": rank},
+            meta={
+                "pool": self.archives.pool("cdx", rank),
+                "handle_httpstatus_all": True,
+            },
             dont_filter=True,
             priority=10,
         )
 
-    def parse_file_cdx(self, response: Response, query: CDXQuery) -> Iterator[Request]:
+    def parse_file_cdx(
+        self, response: Response, query: CDXQuery, rank: int = 0
+    ) -> Iterator[Request]:
         stats = self.crawler.stats
         stats.inc_value("ise_archive/attachments/cdx_pages")
         try:
             if response.status != 200:
                 raise CDXError(f"HTTP {response.status}")
-            page = self.run.config.archive.parse_cdx(response.body)
+            page = self.archives[rank].parse_cdx(response.body)
         except CDXError as exc:
             # files not found are reported missing; the posts are not at stake
             stats.inc_value("ise_archive/attachments/cdx_failed")
@@ -74,11 +88,11 @@ class AttachmentRequests:
                 {"url": response.url, "exc": exc},
             )
             return
-        self.run.state.add_file_captures(page.captures)
-        key = (query, page.resume_key)
+        self.run.state.add_file_captures(self.archives.listed_by(page.captures, rank))
+        key = (rank, query, page.resume_key)
         if page.resume_key and key not in self.resume_keys:
             self.resume_keys.add(key)
-            yield self.file_cdx_request(query, page.resume_key)
+            yield self.file_cdx_request(query, page.resume_key, rank=rank)
 
     def file_cdx_failed(self, failure: Failure) -> None:
         self.crawler.stats.inc_value("ise_archive/attachments/cdx_failed")
@@ -90,13 +104,14 @@ class AttachmentRequests:
 
     def file_request(self, fetch: FileFetch) -> Request:
         capture = fetch.capture
+        rank = self.archives.rank_of(capture)
         return Request(
-            self.run.config.archive.raw_url(capture.timestamp, capture.original),
+            self.archives[rank].raw_url(capture.timestamp, capture.original),
             callback=self.parse_file,
             errback=self.file_failed,
             cb_kwargs={"fetch": fetch},
             meta={
-                "pool": "replay",
+                "pool": self.archives.pool("replay", rank),
                 "fetch": fetch,
                 "handle_httpstatus_all": True,
                 # over the cap: the download stops there, and the file is refused
@@ -106,40 +121,66 @@ class AttachmentRequests:
             dont_filter=True,
         )
 
-    def parse_file(self, response: Response, fetch: FileFetch) -> None:
+    def parse_file(self, response: Response, fetch: FileFetch) -> Iterator[Request]:
         stats = self.crawler.stats
         stats.inc_value("ise_archive/attachments/fetches")
         stats.inc_value("ise_archive/attachments/bytes", len(response.body))
+        headers = {k.lower(): v for k, v in response.headers.to_unicode_dict().items()}
+        if 300 <= response.status < 400:
+            followed = follow_redirect(
+                fetch,
+                location=headers.get("location", ""),
+                replay_url=response.url,
+                replay_root=self.archives[
+                    self.archives.rank_of(fetch.capture)
+                ].replay_root,
+                max_hops=self.plan.max_hops,
+                index=file_index(self.run.state.file_captures()),
+            )
+            if isinstance(followed, FileFetch):
+                stats.inc_value("ise_archive/attachments/redirects")
+                yield self.file_request(followed)
+            else:
+                yield from self.settle_file(fetch, {"reason": followed})
+            return
         result = save_file(
             fetch.capture,
             status=response.status,
-            headers={
-                k.lower(): v for k, v in response.headers.to_unicode_dict().items()
-            },
+            headers=headers,
             body=response.body,
             output_dir=self.run.config.output_dir,
             max_bytes=self.run.config.max_attachment_bytes,
             warc=_warc_ref(response.meta.get(FILE_WARC)),
         )
-        self.run.state.set_file(fetch.key, result)
-        stats.inc_value(
-            "ise_archive/attachments/saved"
-            if "path" in result
-            else f"ise_archive/attachments/missing/{result['reason']}"
-        )
+        yield from self.settle_file(fetch, result)
 
-    def file_failed(self, failure: Failure) -> None:
+    def file_failed(self, failure: Failure) -> Iterator[Request]:
         fetch: FileFetch = failure.request.meta["fetch"]  # type: ignore[attr-defined]
         if self.check_blocked(failure):
             raise CloseSpider("blocked")
         reason = transport_failure(failure)
         # a download stopped at download_maxsize: the file is over the cap
         reason = "too-large" if reason == PageTooLarge.reason else f"failed:{reason}"
-        self.run.state.set_file(fetch.key, {"reason": reason})
-        self.crawler.stats.inc_value(f"ise_archive/attachments/missing/{reason}")
         logger.warning(
             "Fetching attachment %(url)s failed: %(err)s",
             {"url": fetch.capture.original, "err": failure.getErrorMessage()},
+        )
+        yield from self.settle_file(fetch, {"reason": reason})
+
+    def settle_file(self, fetch: FileFetch, result: FileResult) -> Iterator[Request]:
+        """Keep what became of a content, or fetch it from its next holder."""
+        plan = self.plan.attachments
+        if plan is not None and str(result.get("reason", "")).startswith("failed:"):
+            following = plan.fall_back(fetch)
+            if following is not None:
+                self.crawler.stats.inc_value("ise_archive/attachments/fallbacks")
+                yield self.file_request(following)
+                return
+        self.run.state.set_file(fetch.key, result)
+        self.crawler.stats.inc_value(
+            "ise_archive/attachments/saved"
+            if "path" in result
+            else f"ise_archive/attachments/missing/{result['reason']}"
         )
 
     def attachment_plan(self) -> AttachmentPlan | None:
@@ -151,6 +192,7 @@ class AttachmentRequests:
             archive_base_url=config.archive_url_base,
             max_bytes=config.max_attachment_bytes,
             batch=config.plan_batch,
+            archives=len(self.archives),
         )
 
     def crawl_planned(self, work: Iterable[Fetch | FileQuery | FileFetch]) -> None:
@@ -161,7 +203,7 @@ class AttachmentRequests:
     def planned_request(self, item: Fetch | FileQuery | FileFetch) -> Request:
         """The request for one item of a planned round (any phase)."""
         if isinstance(item, FileQuery):
-            return self.file_cdx_request(item.query)
+            return self.file_cdx_request(item.query, rank=item.rank)
         if isinstance(item, FileFetch):
             return self.file_request(item)
         return self.capture_request(item.capture)

@@ -98,7 +98,7 @@ class WarcEvidenceMiddleware:
         if capture is None:
             if "fetch" in request.meta:  # an attachment
                 self.keep_file(request, response, request.meta["fetch"].capture)
-            elif request.meta.get("pool") == "cdx":
+            elif str(request.meta.get("pool")).partition("@")[0] == "cdx":
                 self.store_answer(request, response, "cdx")
             return response
         if not is_archived_response(response.headers):

@@ -53,7 +53,7 @@ def file_index(captures: Iterable[Capture]) -> dict[str, list[Capture]]:
         if capture.status in ("200", "-") or capture.is_revisit:
             index.setdefault(attachment_key(capture.original), []).append(capture)
     for rows in index.values():
-        rows.sort(key=lambda c: (_padded(c.timestamp), c.original))
+        rows.sort(key=_capture_order)
     return index
 
 
@@ -73,12 +73,16 @@ def choose_capture(captures: Sequence[Capture], at: str | None) -> Capture | Non
     """
     if not captures:
         return None
-    ordered = sorted(captures, key=lambda c: (_padded(c.timestamp), c.original))
+    ordered = sorted(captures, key=_capture_order)
     if not at:
-        return ordered[-1]
-    moment = _padded(at)
-    before = [c for c in ordered if _padded(c.timestamp) <= moment]
-    return before[-1] if before else ordered[0]
+        best = ordered[-1]
+    else:
+        moment = _padded(at)
+        before = [c for c in ordered if _padded(c.timestamp) <= moment]
+        best = before[-1] if before else ordered[0]
+    # one capture several archives hold: the main archive's copy first
+    same = (best.timestamp, best.original)
+    return next(c for c in ordered if (c.timestamp, c.original) == same)
 
 
 def fetch_key(capture: Capture) -> str:
@@ -94,12 +98,17 @@ def plan_fetches(
 ) -> dict[str, Capture]:
     """The distinct captures to fetch for ``wanted`` (``(post capture time, ref)``),
     by :func:`fetch_key`: a file several posts use at the same content is fetched
-    once, at the first capture chosen for it."""
+    once, at the first capture chosen for it (the main archive's, when another
+    archive's was chosen first)."""
     fetches: dict[str, Capture] = {}
     for at, ref in wanted:
         capture = choose_capture(index.get(ref.key, ()), at)
-        if capture is not None:
-            fetches.setdefault(fetch_key(capture), capture)
+        if capture is None:
+            continue
+        key = fetch_key(capture)
+        current = fetches.get(key)
+        if current is None or (current.archive and not capture.archive):
+            fetches[key] = capture
     return fetches
 
 
@@ -158,6 +167,16 @@ def local_copies(post: Post) -> dict[str, str]:
         for url in urls
         if attachment_key(url) in rescued
     }
+
+
+def _capture_order(capture: Capture) -> tuple[str, str, bool, str]:
+    """Time order; one capture held by several archives: the main archive first."""
+    return (
+        _padded(capture.timestamp),
+        capture.original,
+        bool(capture.archive),
+        capture.archive,
+    )
 
 
 def _padded(timestamp: str) -> str:

@@ -12,6 +12,7 @@ into each record's ``attachments`` (:func:`attach_files`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -19,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ise_archive.archive.archives import WebArchive
+from ise_archive.archive.archives import WebArchive, parse_archive
 from ise_archive.archive.wayback import archive_error_reason, is_archived_response
 from ise_archive.attachments.captures import (
     TOO_LARGE,
@@ -54,8 +55,11 @@ def save_file(
 ) -> FileResult:
     """Check one raw answer for ``capture`` and save it; the result for the state.
 
-    ``{"path", "sha256", "size", "mimetype", "warc"}`` for a saved file (``warc``:
-    where the answer is kept, None without WARC output), else
+    ``{"path", "sha256", "size", "mimetype", "warc", "timestamp", "original"}``
+    for a saved file (``warc``: where the answer is kept, None without WARC output;
+    ``timestamp``, ``original`` and ``archive``: the capture saved, which is not
+    the one chosen when the archive redirected the fetch or another archive served
+    it), else
     ``{"reason": ...}``: ``too-large``, ``failed:digest-mismatch``,
     ``failed:<archive error>`` or ``failed:http-<status>``. ``headers`` have
     lower-case names.
@@ -86,6 +90,9 @@ def save_file(
         "size": len(body),
         "mimetype": mimetype.split(";", 1)[0].strip().lower(),
         "warc": to_json(warc),
+        "timestamp": capture.timestamp,
+        "original": capture.original,
+        "archive": capture.archive,
     }
 
 
@@ -108,26 +115,39 @@ def attach_files(
     attachments = []
     for ref in refs:
         capture = choose_capture(index.get(ref.key, ()), at)
-        copy: FileCopy | str | None = None
+        result = results.get(fetch_key(capture)) if capture is not None else None
+        if capture is not None and result and result.get("timestamp"):
+            # the capture actually saved (redirected, or from another holder)
+            capture = dataclasses.replace(
+                capture,
+                timestamp=result["timestamp"],
+                original=result["original"],
+                archive=result.get("archive", capture.archive),
+            )
+        archive_url = ""
         if capture is not None:
-            result = results.get(fetch_key(capture))
-            if result is not None and "path" in result:
-                copy = FileCopy(
-                    path=result["path"],
-                    sha256=result["sha256"],
-                    size=result["size"],
-                    mimetype=result["mimetype"],
-                    warc=WarcRef(**result["warc"]) if result.get("warc") else None,
-                )
-            elif result is not None:
-                copy = result["reason"]
-        archive_url = (
-            archive.archive_url(capture.timestamp, capture.original) if capture else ""
-        )
+            served_by = parse_archive(capture.archive) if capture.archive else archive
+            archive_url = served_by.archive_url(capture.timestamp, capture.original)
         attachments.append(
-            attachment_record(ref, capture, copy, archive_url=archive_url)
+            attachment_record(ref, capture, _copy_of(result), archive_url=archive_url)
         )
     return with_attachments(post, attachments)
+
+
+def _copy_of(result: FileResult | None) -> FileCopy | str | None:
+    """The saved copy a state result describes, or why there is none (None: not
+    fetched yet)."""
+    if result is None:
+        return None
+    if "path" not in result:
+        return str(result["reason"])
+    return FileCopy(
+        path=result["path"],
+        sha256=result["sha256"],
+        size=result["size"],
+        mimetype=result["mimetype"],
+        warc=WarcRef(**result["warc"]) if result.get("warc") else None,
+    )
 
 
 def attached_posts(

@@ -384,10 +384,14 @@ class State:
     # --- attachments ----------------------------------------------------------
 
     def add_file_captures(self, captures: Iterable[Capture]) -> int:
-        """Keep the CDX rows of attachment prefixes; returns how many were new."""
+        """Keep the CDX rows of attachment prefixes; returns how many were new.
+
+        A capture listed by several archives is kept once per archive (the main
+        archive's under the capture's plain key), so each is a holder to fetch
+        the file from."""
         rows = [
             (
-                state_key(c),
+                state_key(c) + (f" @{c.archive}" if c.archive else ""),
                 c.timestamp,
                 c.original,
                 c.urlkey,

@@ -3,6 +3,7 @@ file content, nothing fetched twice across runs, the size cap from the index."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from ise_archive.plan.attachments import (
     AttachmentPlan,
     FileFetch,
     FileQuery,
+    follow_redirect,
 )
 from ise_archive.records import Capture, CaptureRef, Image, Link, Post
 from ise_archive.store.merge import state_key
@@ -119,3 +121,111 @@ def test_no_attachments_no_request(tmp_path: Path) -> None:
     empty.begin_run("run-1", parameters={})
     assert _plan(empty).next_work() == []
     empty.close()
+
+
+EOT = "pywb:https://webarchive.library.unt.edu/eot2016"
+REPLAY = "https://web.archive.org/web"
+
+
+def test_each_archive_gets_the_prefix_queries(state: State) -> None:
+    plan = AttachmentPlan(
+        state=state,
+        archive_base_url="https://web.archive.org",
+        max_bytes=10_000,
+        batch=100,
+        archives=2,
+    )
+    assert [(q.rank, q.query.url) for q in plan.next_work()] == [
+        (0, "ise.gov/sites/default/files/"),
+        (0, "www.ise.gov/sites/default/files/"),
+        (1, "ise.gov/sites/default/files/"),
+        (1, "www.ise.gov/sites/default/files/"),
+    ]
+
+
+def test_a_capture_two_archives_hold_is_fetched_once_then_from_the_next(
+    state: State,
+) -> None:
+    plan = _plan(state)
+    plan.next_work()
+    held = _file(PDF, "20121201000000", "NEW")
+    elsewhere = _file(PDF, "20111201000000", "NEW")  # same bytes, another time
+    state.add_file_captures([replace(held, archive=EOT), held])
+    state.add_file_captures([replace(elsewhere, archive=EOT)])
+    state.add_file_captures([_file(PDF, "20110601000000", "OLD")])
+    [pdf] = [f for f in plan.next_work() if f.capture.digest == "NEW"]
+    assert pdf.capture == held  # the main archive's copy first
+    following = plan.fall_back(pdf)
+    assert following is not None
+    assert following.capture == replace(held, archive=EOT)  # same capture first
+    following = plan.fall_back(following)
+    assert following is not None
+    assert following.capture == replace(elsewhere, archive=EOT)
+    assert plan.fall_back(following) is None  # OLD is another content
+
+
+def test_archive_redirects_are_followed_up_to_the_hop_limit() -> None:
+    listed = _file(PDF, "20121201000000", "NEW")
+    renamed = "http://www.ise.gov/sites/default/files/ISE_Fact_Sheet_v2.pdf"
+    target = _file(renamed, "20121205000000", "V2")
+    index = {renamed: [target]}
+    fetch = FileFetch(listed, f"{PDF} NEW")
+    nearest = follow_redirect(
+        fetch,
+        location=f"{REPLAY}/20121205000000id_/{renamed}",
+        replay_url=f"{REPLAY}/20121201000000id_/{PDF}",
+        replay_root=REPLAY,
+        max_hops=3,
+        index=index,
+    )
+    # the capture reached keeps its CDX row (its digest is checked), the content
+    # it was fetched for and where the chain started
+    assert nearest == FileFetch(target, f"{PDF} NEW", hops=1, chosen=listed)
+    unlisted = follow_redirect(
+        nearest,  # an archived redirect whose Location was not rewritten (pywb)
+        location="/sites/default/files/ISE_Fact_Sheet_v3.pdf",
+        replay_url=f"{REPLAY}/20121205000000id_/{renamed}",
+        replay_root=REPLAY,
+        max_hops=3,
+        index=index,
+    )
+    assert isinstance(unlisted, FileFetch)
+    assert (unlisted.capture.timestamp, unlisted.capture.original) == (
+        "20121205000000",
+        "http://www.ise.gov/sites/default/files/ISE_Fact_Sheet_v3.pdf",
+    )
+    assert (unlisted.hops, unlisted.chosen) == (2, listed)
+    hopped = replace(unlisted, hops=3)
+    assert (
+        follow_redirect(
+            hopped,
+            location="/sites/default/files/x.pdf",
+            replay_url=f"{REPLAY}/20121205000000id_/{renamed}",
+            replay_root=REPLAY,
+            max_hops=3,
+            index=index,
+        )
+        == "failed:redirect-loop"
+    )
+    assert (
+        follow_redirect(
+            fetch,
+            location="",
+            replay_url=REPLAY,
+            replay_root=REPLAY,
+            max_hops=3,
+            index=index,
+        )
+        == "failed:redirect-without-location"
+    )
+    assert (
+        follow_redirect(
+            fetch,
+            location=f"{REPLAY}/20121205000000id_/http://www.ise.gov/",
+            replay_url=REPLAY,
+            replay_root=REPLAY,
+            max_hops=3,
+            index=index,
+        )
+        == "failed:redirect-to-page"
+    )

@@ -10,7 +10,7 @@ Spec syntax (CLI ``--faults``, ``GET /__faults__?spec=...``, :func:`parse_fault_
     rule[;rule...]          rule = kind[@pool][,key=value...]
 
     kind   429 | 503 | 504 | 500 | reset | truncate | slow | refuse | dup-gzip
-           | corrupt | ratelimit
+           | corrupt | nearest | ratelimit
     pool   cdx | replay | all (default all)
     keys   p=0.3 (probability) | every=N | first=N | times=N (at most N injections;
            default 50 for p/every, so a test always terminates) | retry_after=S
@@ -26,6 +26,9 @@ Spec syntax (CLI ``--faults``, ``GET /__faults__?spec=...``, :func:`parse_fault_
 ``corrupt`` serves the answer with its status, headers and length unchanged but some
 of its bytes changed (letters of the middle of the payload change case, before any
 transfer gzip), as a faulty replay or transfer would: only a digest check sees it.
+``nearest`` answers a replay of a listed capture with a 302 to the nearest *other*
+capture of the URL (the live archive does so when a capture its CDX lists cannot
+be played as listed).
 
 Every random choice comes from a ``random.Random`` seeded per rule, and the clock of
 the rate limiters is injectable, so a fault run is reproducible.
@@ -44,7 +47,15 @@ logger = logging.getLogger(__name__)
 
 POOLS = frozenset({"cdx", "replay", "all"})
 STATUS_KINDS = frozenset({"429", "500", "503", "504"})
-KINDS = STATUS_KINDS | {"reset", "truncate", "slow", "refuse", "dup-gzip", "corrupt"}
+KINDS = STATUS_KINDS | {
+    "reset",
+    "truncate",
+    "slow",
+    "refuse",
+    "dup-gzip",
+    "corrupt",
+    "nearest",
+}
 DEFAULT_TIMES = 50
 
 

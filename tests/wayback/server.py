@@ -195,7 +195,13 @@ class WaybackServer:
             answer.status, [("Content-Type", answer.content_type)], answer.body
         )
 
-    def answer_replay(self, path: str, origin: str) -> Reply:
+    def answer_replay(
+        self, path: str, origin: str, *, elsewhere: bool = False
+    ) -> Reply:
+        """A replay answer; ``elsewhere`` (the ``nearest`` fault): a listed capture
+        the archive will not play as listed, so it redirects to the nearest *other*
+        capture of the URL, as the live one does when its replay index disagrees
+        with its CDX."""
         match = _REPLAY_PATH.match(path)
         if not match:
             return _not_archived()
@@ -207,6 +213,9 @@ class WaybackServer:
         if not captures:
             return _not_archived()
         exact = [row for row in captures if row.timestamp == ts]
+        others = [row for row in captures if row.timestamp != ts]
+        if elsewhere and exact and others:
+            exact, captures = [], others
         if not exact:
             nearest = min(
                 captures,
@@ -322,7 +331,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if split.path.startswith("/cdx/search/cdx"):
             reply = wayback.answer_cdx(split.query)
         elif split.path.startswith("/web/"):
-            reply = wayback.answer_replay(self.path, origin)
+            elsewhere = decision.kind == "nearest"
+            reply = wayback.answer_replay(self.path, origin, elsewhere=elsewhere)
         else:
             reply = _not_archived()
         self._send(reply, pool, decision)
