@@ -66,6 +66,10 @@ _POOL_PREFIX = "ise_archive/pool/"
 _SAFE_RUN_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,99}")
 #: Set by the pools middleware when the archive cannot be reached ("host: reason").
 _UNREACHABLE = "ise_archive/unreachable"
+#: The attachments phase's stats (spiders/attachments.py) and the dataset's tally
+#: of attachments (ise_archive.attachments.tally).
+_FILES = "ise_archive/attachments/"
+_DATASET_FILES = "ise_archive/attachments/dataset/"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,6 +121,9 @@ class RunReport:
     failure_share: float = 0.0
     max_failure_share: float = 0.0
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    #: The posts' images and files (:func:`attachment_counts`); empty when the run
+    #: rescues none.
+    attachments: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return to_json(self)
@@ -200,6 +207,7 @@ def build_report(
         failure_share=round(share, 6),
         max_failure_share=max_failure_share,
         parameters=dict(parameters or {}),
+        attachments=attachment_counts(stats),
     )
     unreachable = stats.get(_UNREACHABLE)
     status, code, reasons = _decide(
@@ -211,6 +219,36 @@ def build_report(
         io_error=io_error,
     )
     return replace(report, status=status, exit_code=code, reasons=reasons)
+
+
+def attachment_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
+    """The attachments of the dataset and this run's work on them, from the stats.
+
+    ``named``: distinct files the records name; ``rescued`` (``rescued_bytes``):
+    distinct copies in ``files/``; ``missing``: files reported missing, by reason
+    (``not-archived``, ``too-large``, ``failed:<reason>``). This run: ``fetched``
+    file requests (``fetched_bytes``), ``saved`` new copies, ``reused`` copies an
+    earlier run saved, ``redirects`` followed, ``fallbacks`` to another holder.
+    Empty when the records name no file and nothing was fetched.
+    """
+    named = _int(stats, f"{_DATASET_FILES}named")
+    fetched = _int(stats, f"{_FILES}fetches")
+    if not (named or fetched):
+        return {}
+    rescued = _int(stats, f"{_DATASET_FILES}rescued")
+    saved = _int(stats, f"{_FILES}saved")
+    return {
+        "named": named,
+        "rescued": rescued,
+        "rescued_bytes": _int(stats, f"{_DATASET_FILES}rescued_bytes"),
+        "missing": _by_prefix(stats, f"{_DATASET_FILES}missing/"),
+        "fetched": fetched,
+        "fetched_bytes": _int(stats, f"{_FILES}bytes"),
+        "saved": saved,
+        "reused": max(rescued - saved, 0),
+        "redirects": _int(stats, f"{_FILES}redirects"),
+        "fallbacks": _int(stats, f"{_FILES}fallbacks"),
+    }
 
 
 def _decide(
@@ -367,6 +405,8 @@ def summary_paragraph(
         f"{acc.get('duplicate', 0)} duplicates, {acc.get('skip', 0)} skipped, "
         f"{acc.get('failed', 0)} failed, {acc.get('pending', 0)} pending.",
     ]
+    if report.attachments:
+        parts.append(_attachments_sentence(report.attachments))
     if report.skipped:
         parts.append(f"Skipped this run: {_reasons(report.skipped)}.")
     if report.failed:
@@ -390,6 +430,25 @@ def summary_paragraph(
     if report_path is not None:
         parts.append(f"Report: {report_path}.")
     return " ".join(parts)
+
+
+def _attachments_sentence(counts: Mapping[str, Any]) -> str:
+    """The summary's sentence on attachments (:func:`attachment_counts`).
+
+    >>> _attachments_sentence({"named": 7, "rescued": 4, "rescued_bytes": 2048,
+    ...     "missing": {"not-archived": 2, "too-large": 1}, "fetched": 5,
+    ...     "fetched_bytes": 2100, "saved": 3, "reused": 1, "redirects": 1,
+    ...     "fallbacks": 0})
+    'Attachments: 7 files named, 4 rescued (2,048 bytes), missing: not-archived 2, \
+too-large 1; this run 5 fetched (2,100 bytes), 3 saved, 1 already rescued.'
+    """
+    missing = _reasons(counts["missing"]) if counts["missing"] else "none"
+    return (
+        f"Attachments: {counts['named']} files named, {counts['rescued']} rescued "
+        f"({counts['rescued_bytes']:,} bytes), missing: {missing}; this run "
+        f"{counts['fetched']} fetched ({counts['fetched_bytes']:,} bytes), "
+        f"{counts['saved']} saved, {counts['reused']} already rescued."
+    )
 
 
 def report_file_name(report: RunReport) -> str:

@@ -25,6 +25,7 @@ from scrapy.crawler import Crawler
 from ise_archive import __version__
 from ise_archive.archive.archives import parse_archive
 from ise_archive.attachments.files import attached_posts
+from ise_archive.attachments.tally import AttachmentTally
 from ise_archive.dataset.writer import RunInfo, write_dataset
 from ise_archive.errors import DatasetError
 from ise_archive.exit_codes import ExitCode
@@ -61,12 +62,13 @@ class DatasetPipeline:
         output_dir = run.config.output_dir
         changes = _RecordChanges({})
         pages = _Pages()
+        tally = AttachmentTally()
         io_error = None
         try:
             changes.previous = _previous_record_hashes(output_dir / "records.jsonl")
             write_dataset(
                 output_dir,
-                _posts(run),
+                tally.counted(_posts(run)),
                 run=_run_info(run, stats.get_stats()),
                 on_invalid=changes.invalid,
                 on_written=pages.after(changes.written),
@@ -78,6 +80,8 @@ class DatasetPipeline:
         for name, value in changes.counts.items():
             stats.set_value(f"ise_archive/posts/{name}", value)
         stats.set_value("ise_archive/posts/removed", len(changes.previous))
+        for name, value in tally.stats().items():
+            stats.set_value(name, value)
         report = build_report(
             run_id=run.run_id,
             started=run.started,

@@ -22,10 +22,11 @@ from urllib.parse import unquote
 
 import pytest
 
+from ise_archive.attachments.discovery import attachment_key
 from ise_archive.cli import main as cli
 from ise_archive.dataset.validation import validate_dataset
 from ise_archive.warc.reader import read_record
-from tests.e2e.crawl import dataset_files, read_records, run_crawl
+from tests.e2e.crawl import dataset_files, last_report, read_records, run_crawl
 from tests.wayback.archive import Archive, surt_urlkey
 from tests.wayback.fixtures import DEV_CORPUS
 from tests.wayback.server import WaybackServer
@@ -53,6 +54,7 @@ class AttachmentCrawl:
     returncode: int
     stderr: str
     fixtures: list[dict[str, Any]]
+    stdout: str = ""
 
 
 def _follow_up_post() -> bytes:
@@ -89,7 +91,12 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AttachmentCrawl]
             server.base_url, output_dir, ISE_ARCHIVE_MAX_ATTACHMENT_BYTES=str(CAP)
         )
         yield AttachmentCrawl(
-            server, output_dir, result.returncode, result.stderr, fixtures
+            server,
+            output_dir,
+            result.returncode,
+            result.stderr,
+            fixtures,
+            result.stdout,
         )
 
 
@@ -322,6 +329,45 @@ def test_verify_checks_each_file_against_its_warc_record(
     assert f"attachment {TRIBAL_PHOTO}: warc/" in capsys.readouterr().out
 
 
+def _dataset_counts(crawl: AttachmentCrawl) -> dict[str, Any]:
+    attachments = [a for r in read_records(crawl.output_dir) for a in r["attachments"]]
+    rescued = {a["path"]: a["size"] for a in attachments if not a.get("missing")}
+    missing = Counter(
+        reason
+        for _, reason in {
+            (attachment_key(a["url"]), a["reason"])
+            for a in attachments
+            if a.get("missing")
+        }
+    )
+    return {
+        "named": len({attachment_key(a["url"]) for a in attachments}),
+        "rescued": len(rescued),
+        "rescued_bytes": sum(rescued.values()),
+        "missing": dict(missing),
+    }
+
+
+def test_the_report_and_summary_count_the_files(crawl: AttachmentCrawl) -> None:
+    counts = last_report(crawl.output_dir)["attachments"]
+    assert counts == {
+        **_dataset_counts(crawl),
+        "fetched": 4,
+        "fetched_bytes": counts["rescued_bytes"],
+        "saved": 4,
+        "reused": 0,
+        "redirects": 0,
+        "fallbacks": 0,
+    }
+    assert counts["missing"]["too-large"] == 1
+    assert counts["missing"]["not-archived"] >= 1
+    assert (
+        f"Attachments: {counts['named']} files named, 4 rescued "
+        f"({counts['rescued_bytes']:,} bytes), missing: "
+    ) in crawl.stdout
+    assert "this run 4 fetched" in crawl.stdout
+
+
 def test_a_rerun_fetches_no_file_again(crawl: AttachmentCrawl) -> None:
     before = len(crawl.server.requests_log)
     result = run_crawl(
@@ -334,4 +380,10 @@ def test_a_rerun_fetches_no_file_again(crawl: AttachmentCrawl) -> None:
     files = [r for r in again if "default/files" in unquote(r.path)]
     # the two prefix queries again (new captures may exist), no file fetched
     assert [r.pool for r in files] == ["cdx", "cdx"]
+    counts = last_report(crawl.output_dir)["attachments"]
+    assert (counts["fetched"], counts["saved"], counts["reused"]) == (0, 0, 4)
+    # a run that changed nothing prints no summary; its log line has it
+    assert "this run 0 fetched (0 bytes), 0 saved, 4 already rescued." in (
+        result.stderr
+    )
     assert validate_dataset(crawl.output_dir) == []
