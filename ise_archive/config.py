@@ -74,6 +74,7 @@ class CrawlConfig:
     max_page_bytes: int
     attachments: bool
     max_attachment_bytes: int
+    check_links: bool
     max_attempts: int
     truncated_retries: int
     max_failure_share: float
@@ -283,6 +284,7 @@ RULES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "ISE_ARCHIVE_MAX_PAGE_BYTES": ("max_page_bytes", int_at_least(1)),
     "ISE_ARCHIVE_ATTACHMENTS": ("attachments", boolean),
     "ISE_ARCHIVE_MAX_ATTACHMENT_BYTES": ("max_attachment_bytes", int_at_least(1)),
+    "ISE_ARCHIVE_CHECK_LINKS": ("check_links", boolean),
     "ISE_ARCHIVE_MAX_ATTEMPTS": ("max_attempts", int_at_least(1)),
     "ISE_ARCHIVE_TRUNCATED_RETRIES": ("truncated_retries", int_at_least(0)),
     "ISE_ARCHIVE_MAX_FAILURE_SHARE": ("max_failure_share", share),

@@ -156,6 +156,9 @@ class Link:
     #: capture, so a reader has a way in to a dead link at no request. "" for a
     #: ``mailto:`` link and for a record without a capture (partial records).
     archived_url: str = ""
+    #: With ISE_ARCHIVE_CHECK_LINKS: whether the archive's CDX index lists a capture
+    #: of ``url``; None (not written) when it was not checked.
+    archived: bool | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -319,6 +322,12 @@ def to_json(value: Any) -> Any:
     """
     if isinstance(value, Attachment):
         return value.to_json()
+    if isinstance(value, Link) and value.archived is None:  # not checked: absent
+        return {
+            f.name: to_json(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.name != "archived"
+        }
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
             f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)

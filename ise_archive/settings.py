@@ -123,6 +123,12 @@ ISE_ARCHIVE_ATTACHMENTS = True
 #: the site's largest reports are a few MB, and a stray video or disk image must not
 #: fill the disk or hold the replay pool for minutes.
 ISE_ARCHIVE_MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+#: Ask the CDX server, once per distinct link of the posts (the main archive, its
+#: ``cdx`` pool), whether any capture of the link exists, and say so in
+#: ``links[].archived``. Off by default: ``links[].archived_url`` already costs
+#: nothing (the archive redirects it to its nearest capture), and at the default 20
+#: CDX requests a minute the few thousand distinct links of the blog cost hours.
+ISE_ARCHIVE_CHECK_LINKS = False
 #: Captures of one post tried (newest first, then the print page) before the post is
 #: reported lost. Broken captures (cut at crawl time, empty, soft-404s, the archive's
 #: notices) come in runs after a site's decline, so a small number loses posts that

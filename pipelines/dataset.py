@@ -24,6 +24,7 @@ from scrapy.crawler import Crawler
 
 from ise_archive import __version__
 from ise_archive.archive.archives import parse_archive
+from ise_archive.archive.links import with_link_checks
 from ise_archive.attachments.files import attached_posts
 from ise_archive.attachments.tally import AttachmentTally
 from ise_archive.dataset.writer import RunInfo, write_dataset
@@ -119,9 +120,12 @@ class DatasetPipeline:
 
 
 def _posts(run: CrawlRun) -> Iterable[Post]:
-    """The records, with their attachments when the run rescues them."""
+    """The records, with their attachments and link checks when the run does them."""
     config = run.config
     posts = run.state.dataset_posts(archive_base_url=config.archive_url_base)
+    if config.check_links:
+        checks = run.state.link_checks()
+        posts = (with_link_checks(post, checks) for post in posts)
     if not config.attachments:
         return posts
     return attached_posts(

@@ -28,11 +28,13 @@ from ise_archive.plan.attachments import (
     FileQuery,
     follow_redirect,
 )
+from ise_archive.plan.links import LinkCheck, LinkCheckPlan
 from ise_archive.plan.work import Fetch, WorkPlan
 from ise_archive.records import WarcRef
 from ise_archive.warc.writer import WarcLocation
 from spiders.evidence import FILE_WARC
 from spiders.failures import transport_failure
+from spiders.links import LinkCheckRequests
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -41,11 +43,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: What one planned round holds, whatever its phase.
+Planned = Fetch | FileQuery | FileFetch | LinkCheck
 
-class AttachmentRequests:
-    """Requests and callbacks of phase 5 (see the module docs).
 
-    ``attachment_plan`` builds the phase's planner when the run rescues files."""
+class AttachmentRequests(LinkCheckRequests):
+    """Requests and callbacks of phase 5 (see the module docs), and of the link
+    checks after it (:class:`spiders.links.LinkCheckRequests`).
+
+    ``later_phases`` builds the planners of both, for the runs that do them."""
 
     crawler: Crawler
     run: CrawlRun
@@ -183,6 +189,10 @@ class AttachmentRequests:
             else f"ise_archive/attachments/missing/{result['reason']}"
         )
 
+    def later_phases(self) -> dict[str, AttachmentPlan | LinkCheckPlan | None]:
+        """The planners of the phases after the posts (WorkPlan fields)."""
+        return {"attachments": self.attachment_plan(), "links": self.link_check_plan()}
+
     def attachment_plan(self) -> AttachmentPlan | None:
         config = self.run.config
         if not config.attachments:
@@ -195,13 +205,15 @@ class AttachmentRequests:
             archives=len(self.archives),
         )
 
-    def crawl_planned(self, work: Iterable[Fetch | FileQuery | FileFetch]) -> None:
+    def crawl_planned(self, work: Iterable[Planned]) -> None:
         """Queue the requests of one planned round (any phase)."""
         for item in work:
             self.crawler.engine.crawl(self.planned_request(item))
 
-    def planned_request(self, item: Fetch | FileQuery | FileFetch) -> Request:
+    def planned_request(self, item: Planned) -> Request:
         """The request for one item of a planned round (any phase)."""
+        if isinstance(item, LinkCheck):
+            return self.link_check_request(item)
         if isinstance(item, FileQuery):
             return self.file_cdx_request(item.query, rank=item.rank)
         if isinstance(item, FileFetch):

@@ -90,7 +90,7 @@ class IseBlogSpider(AttachmentRequests, Spider):
             on_outcome=self.run.count_outcome,
             # ise-archive rebuild: pages read ahead by its process pool
             read_ahead=load_prepared(config.prepared_pages or ""),
-            attachments=self.attachment_plan(),
+            **self.later_phases(),  # attachments, link checks
         )
         self.run.begin(
             run_parameters(config, self.plan.policy, tool_version=__version__)

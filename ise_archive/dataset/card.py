@@ -385,7 +385,9 @@ writing. Re-running on the same archive gives a byte-identical dataset.
 - Links in the text point at the original (dead) URLs; the Links list of each
   Markdown file, and `links[].archived_url` in the records, give each one's archived
   copy at the post's capture time. That URL is built, not checked: the archive
-  redirects it to its nearest capture, or answers that it holds none.
+  redirects it to its nearest capture, or answers that it holds none (unless the
+  crawl ran with ISE_ARCHIVE_CHECK_LINKS: then `links[].archived` says whether
+  the archive's index lists a capture).
 
 ## License
 

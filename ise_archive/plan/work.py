@@ -11,7 +11,9 @@ each started when the previous one leaves the crawler idle:
    fallback); every other capture is settled as a duplicate or a reported skip;
 4. ``nodes``: ``/node/<nid>`` captures whose alias no fetched post revealed;
 5. ``attachments``: the posts' images and files (:mod:`ise_archive.plan.attachments`):
-   a few CDX prefix queries, then one raw fetch per distinct file content.
+   a few CDX prefix queries, then one raw fetch per distinct file content;
+6. ``links`` (ISE_ARCHIVE_CHECK_LINKS only): one CDX lookup per distinct link
+   (:mod:`ise_archive.plan.links`).
 
 Every phase is re-planned on each idle round because a later phase can open work
 for an earlier one (a ``/node/N`` redirect naming a post the index lacked adds that
@@ -36,7 +38,8 @@ from ise_archive.archive.wayback import (
 from ise_archive.errors import ExtractionError, TruncatedCapture
 from ise_archive.extract import ExtractOptions, PostPage
 from ise_archive.normalize.urls import canonical_post_url, classify_url, node_id
-from ise_archive.plan.attachments import AttachmentPlan, FileFetch, FileQuery
+from ise_archive.plan.attachments import AttachmentPlan
+from ise_archive.plan.links import LinkCheckPlan
 from ise_archive.plan.payloads import WEAK_RECORD
 from ise_archive.plan.selection import (
     SelectionPolicy,
@@ -148,19 +151,21 @@ class WorkPlan:
     read_ahead: Mapping[str, Any] = field(default_factory=dict)
     #: The attachments phase, after every other (None: attachments are off).
     attachments: AttachmentPlan | None = None
+    #: The link-check phase, last (None: ISE_ARCHIVE_CHECK_LINKS is off).
+    links: LinkCheckPlan | None = None
 
-    def next_phase(
-        self,
-    ) -> tuple[str, list[Fetch] | list[FileQuery] | list[FileFetch]] | None:
-        """The earliest phase with work, and its next batch of requests."""
+    def next_phase(self) -> tuple[str, list[Any]] | None:
+        """The earliest phase with work, and its next batch of requests
+        (:class:`Fetch`, :class:`FileQuery`, :class:`FileFetch`, :class:`LinkCheck`).
+        """
         for phase in PHASES:
             fetches = list(self._plan(phase))
             if fetches:
                 return phase, fetches
-        if self.attachments is not None:
-            work = self.attachments.next_work()
+        for name, later in (("attachments", self.attachments), ("links", self.links)):
+            work = later.next_work() if later is not None else []
             if work:
-                return "attachments", work
+                return name, work
         return None
 
     def post_groups(self) -> int:

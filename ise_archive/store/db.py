@@ -78,6 +78,11 @@ FILES_SCHEMA = (
     fetch_key TEXT PRIMARY KEY,
     result_json TEXT NOT NULL
 )""",
+    # ISE_ARCHIVE_CHECK_LINKS: whether the CDX listed any capture of a link
+    """CREATE TABLE IF NOT EXISTS link_checks (
+    url TEXT PRIMARY KEY,
+    archived INTEGER NOT NULL
+)""",
 )
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -431,6 +431,19 @@ class State:
         rows = self._db.execute("SELECT fetch_key, result_json FROM files")
         return {key: json.loads(text) for key, text in rows}
 
+    def set_link_check(self, url: str, archived: bool) -> None:
+        """Whether the archive listed any capture of ``url`` (CHECK_LINKS)."""
+        self._write(
+            "INSERT INTO link_checks VALUES (?, ?) ON CONFLICT (url) DO UPDATE "
+            "SET archived = excluded.archived",
+            (url, int(archived)),
+        )
+
+    def link_checks(self) -> dict[str, bool]:
+        """``url -> archived`` of every link checked (by any run)."""
+        rows = self._db.execute("SELECT url, archived FROM link_checks")
+        return {url: bool(archived) for url, archived in rows}
+
     def set_alias(self, nid: int, url: str) -> None:
         """Remember that ``/node/<nid>`` is the post at ``url``."""
         self._write(
