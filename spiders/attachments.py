@@ -203,6 +203,7 @@ class AttachmentRequests(LinkCheckRequests):
             max_bytes=config.max_attachment_bytes,
             batch=config.plan_batch,
             archives=len(self.archives),
+            output_dir=config.output_dir,
         )
 
     def crawl_planned(self, work: Iterable[Planned]) -> None:

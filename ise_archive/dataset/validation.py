@@ -24,6 +24,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from ise_archive.dataset.checksums import file_sha256
 from ise_archive.dataset.paths import (
     DATAPACKAGE_FILE,
+    FILES_DIR,
     MANIFEST_FILE,
     POSTS_DIR,
     RECORDS_FILE,
@@ -152,6 +153,7 @@ def validate_dataset(output_dir: Path) -> list[Problem]:
     problems += _records_problems(output_dir, expected_md)
     problems += _markdown_problems(output_dir, expected_md)
     problems += _package_problems(output_dir)
+    problems += _unlisted_files(output_dir)
     logger.info(
         "Validated %(dir)s: %(n)d problem(s)", {"dir": output_dir, "n": len(problems)}
     )
@@ -215,6 +217,23 @@ def _file_entry_problems(output_dir: Path, entry: dict[str, Any]) -> Iterator[Pr
         yield Problem(name, f"has {size} bytes, the manifest says {entry['size']}")
     elif sha256 != entry["sha256"]:
         yield Problem(name, "does not match its SHA-256 in the manifest (modified?)")
+
+
+def _unlisted_files(output_dir: Path) -> list[Problem]:
+    """Files under ``files/`` the manifest does not list: no record uses them (a
+    mirror kept without ``rsync --delete``, or a file put there by hand)."""
+    manifest = _load_json(output_dir / MANIFEST_FILE)
+    entries = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(entries, list):
+        return []  # reported by manifest_problems
+    listed = {str(e.get("path")) for e in entries if isinstance(e, dict)}
+    files_dir = output_dir / FILES_DIR
+    return [
+        Problem(name, "is not listed in the manifest (no record uses it)")
+        for path in sorted(files_dir.rglob("*"))
+        if path.is_file()
+        and (name := path.relative_to(output_dir).as_posix()) not in listed
+    ]
 
 
 def _records_problems(output_dir: Path, expected_md: set[str]) -> list[Problem]:

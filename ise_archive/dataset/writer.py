@@ -47,6 +47,7 @@ from ise_archive.dataset.manifest import (
 from ise_archive.dataset.paths import (
     CARD_FILE,
     DATAPACKAGE_FILE,
+    FILES_DIR,
     MANIFEST_FILE,
     POSTS_DIR,
     RECORDS_FILE,
@@ -122,7 +123,9 @@ def write_dataset(
     finally:
         files.discard()
     removed = _remove_vanished_markdown(files.root, markdown)
-    _list_attachment_files(files, counts.pop("attachment_files"))
+    attachment_files = counts.pop("attachment_files")
+    removed += _remove_unused_files(files.root, set(attachment_files))
+    _list_attachment_files(files, attachment_files)
     evidence_files = sorted(evidence()) if evidence else []
     for name in evidence_files:
         files.entries[name] = file_sha256(safe_join(files.root, name))
@@ -278,6 +281,36 @@ def _remove_vanished_markdown(root: Path, keep: set[str]) -> int:
                 logger.info("Removed %(path)s: its post is gone", {"path": relative})
                 removed += 1
         if directory != posts_dir and not any(directory.iterdir()):
+            directory.rmdir()
+    return removed
+
+
+def _remove_unused_files(root: Path, keep: set[str]) -> int:
+    """Delete rescued files no record names any more; prune empty directories.
+
+    An incremental run can leave a copy in ``files/`` that no record uses (a post
+    now read from a newer capture links another version of a report, or no longer
+    links it). The dataset is what its manifest lists, so that a mirror made with
+    ``rsync --delete`` is exactly the dataset and a stray file is never mistaken for
+    part of it: such a copy is removed, like the Markdown of a vanished post. Its
+    bytes are not lost: the WARC ``file`` record it was saved from stays in
+    ``warc/`` (earlier runs' files never change), and the crawl state still names
+    it, so a record that needs it again gets it back on the next run.
+    """
+    files_dir = safe_join(root, FILES_DIR)
+    removed = 0
+    for dirpath, _dirnames, filenames in os.walk(files_dir, topdown=False):
+        directory = Path(dirpath)
+        for name in filenames:
+            relative = PurePosixPath(*(directory / name).relative_to(root).parts)
+            if str(relative) not in keep and not name.startswith("."):
+                safe_join(root, relative).unlink()
+                logger.info(
+                    "Removed %(path)s: no record uses it (its WARC record stays)",
+                    {"path": relative},
+                )
+                removed += 1
+        if directory != files_dir and not any(directory.iterdir()):
             directory.rmdir()
     return removed
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from ise_archive.archive.cdx import CDXQuery
@@ -86,6 +87,9 @@ class AttachmentPlan:
     max_bytes: int
     batch: int
     archives: int = 1
+    #: Where ``files/`` is: a saved copy no longer on disk (removed when no record
+    #: used it) is fetched again when a record needs it.
+    output_dir: Path | None = None
     _wanted: list[tuple[str | None, AttachmentRef]] | None = None
     _queried: bool = False
     _asked: set[str] = field(default_factory=set)
@@ -140,7 +144,7 @@ class AttachmentPlan:
         done = self.state.files()
         planned = 0
         for key, capture in plan_fetches(self._wanted or [], index).items():
-            if key in self._asked or _settled(done.get(key)):
+            if key in self._asked or _settled(done.get(key), self.output_dir):
                 continue
             self._asked.add(key)
             if capture.length is not None and capture.length > self.max_bytes:
@@ -223,9 +227,11 @@ def _holder(capture: Capture) -> tuple[str, str, str]:
     return (capture.timestamp, capture.original, capture.archive)
 
 
-def _settled(result: dict | None) -> bool:
-    """A content saved, or refused for good, needs no fetch; a failed fetch is
-    tried again by the next run."""
+def _settled(result: dict | None, output_dir: Path | None = None) -> bool:
+    """A content saved (and still on disk), or refused for good, needs no fetch; a
+    failed fetch is tried again by the next run."""
     if result is None:
         return False
-    return "path" in result or not str(result.get("reason", "")).startswith("failed:")
+    if "path" in result:
+        return output_dir is None or (output_dir / result["path"]).is_file()
+    return not str(result.get("reason", "")).startswith("failed:")

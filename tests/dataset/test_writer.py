@@ -15,7 +15,11 @@ import yaml
 
 from ise_archive.attachments.captures import with_attachments
 from ise_archive.dataset.paths import post_markdown_path
-from ise_archive.dataset.validation import record_validator, records_schema_bytes
+from ise_archive.dataset.validation import (
+    record_validator,
+    records_schema_bytes,
+    validate_dataset,
+)
 from ise_archive.dataset.writer import RunInfo, write_dataset
 from ise_archive.errors import DatasetError
 from ise_archive.records import (
@@ -681,3 +685,48 @@ def test_rescued_images_and_files_open_from_the_markdown_file(tmp_path: Path) ->
     )
     assert f"[1]: {up}{pdf_path}\n[2]: {gone}\n" in document
     assert f"1. <{pdf}>" in document  # the visible list still names the original
+
+
+def test_a_file_no_record_uses_any_more_leaves_the_dataset(tmp_path: Path) -> None:
+    report = "http://www.ise.gov/sites/default/files/report.pdf"
+    old = "files/www.ise.gov/sites/default/files/old/report-0123abcd.pdf"
+    new = "files/www.ise.gov/sites/default/files/report-4567ef01.pdf"
+
+    def write(path: str) -> Post:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(path)
+        attachment = Attachment(
+            url=report,
+            kind="file",
+            timestamp="20111001000000",
+            archive_url=f"{WAYBACK}/web/20111001000000/{report}",
+            mimetype="application/pdf",
+            size=len(path),
+            sha256=_sha(path),
+            path=path,
+        )
+        post = make_post(
+            SEED_URL, "T", date(2011, 10, 4), links=(Link(n=1, url=report),)
+        )
+        write_dataset(tmp_path, [with_attachments(post, [attachment])], run=RUN)
+        return post
+
+    write(old)
+    post = write(new)  # the post now uses another version of the report
+    assert not (tmp_path / old).exists()
+    assert not (tmp_path / old).parent.exists()  # its empty directory is pruned
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert [f["path"] for f in manifest["files"] if f["path"].startswith("files/")] == [
+        new
+    ]
+    assert validate_dataset(tmp_path) == []
+    # a stray copy (a mirror kept without --delete) is not part of the dataset
+    (tmp_path / old).parent.mkdir(parents=True)
+    (tmp_path / old).write_text("stray")
+    assert [(p.path, p.message) for p in validate_dataset(tmp_path)] == [
+        (old, "is not listed in the manifest (no record uses it)")
+    ]
+    write_dataset(tmp_path, [post], run=RUN)  # attachments off: no file is used
+    assert not (tmp_path / "files").exists() or not any(
+        p.is_file() for p in (tmp_path / "files").rglob("*")
+    )

@@ -229,3 +229,27 @@ def test_archive_redirects_are_followed_up_to_the_hop_limit() -> None:
         )
         == "failed:redirect-to-page"
     )
+
+
+def test_a_saved_copy_no_longer_on_disk_is_fetched_again(
+    state: State, tmp_path: Path
+) -> None:
+    state.add_file_captures([_file(PDF, "20110601000000", "OLD")])
+    state.set_file(f"{PDF} OLD", {"path": "files/x.pdf", "sha256": "0" * 64})
+
+    def plan() -> AttachmentPlan:
+        planned = AttachmentPlan(
+            state=state,
+            archive_base_url="https://web.archive.org",
+            max_bytes=10_000,
+            batch=100,
+            output_dir=tmp_path,
+        )
+        planned.next_work()  # the prefix queries
+        return planned
+
+    # removed when no record used it; a record needs it again
+    assert [f.capture.digest for f in plan().next_work()] == ["OLD"]
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "x.pdf").write_bytes(b"x")
+    assert plan().next_work() == []
