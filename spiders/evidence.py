@@ -50,8 +50,10 @@ RAW_CHECKED = "ise_archive_coded_body"
 DIGEST_RETRY = "ise_archive_digest_retry"
 STORED = "ise_archive_stored"
 STORED_VERDICT = "ise_archive_stored_verdict"
-#: request.meta key: where an attachment's answer is kept (for the spider's record).
+#: request.meta keys: where an attachment's answer is kept (for the spider's record);
+#: a CDX answer that is evidence of a record (a link check), kept however the run ends.
 FILE_WARC = "ise_archive_file_warc"
+KEEP_ANSWER = "ise_archive_keep_answer"
 
 #: Signal sent by the dataset pipeline before it packages the evidence: this run's
 #: WARC files are closed (renamed to their final names) when it is received.
@@ -200,7 +202,7 @@ class WarcEvidenceMiddleware:
         writer = None if STORED in request.meta else self.open_writer()
         if writer is None:
             return
-        self.kept = self.kept or role != "cdx"
+        self.kept |= role != "cdx" or KEEP_ANSWER in request.meta
         writer.write_answer(
             url=request.url,
             status=response.status,

@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 
 from ise_archive.errors import CDXError
 from ise_archive.plan.links import LinkCheck, LinkCheckPlan
+from spiders.evidence import KEEP_ANSWER
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -43,7 +44,7 @@ class LinkCheckRequests:
             callback=self.parse_link_check,
             errback=self.link_check_failed,
             cb_kwargs={"check": check},
-            meta={"pool": "cdx", "handle_httpstatus_all": True},
+            meta={"pool": "cdx", "handle_httpstatus_all": True, KEEP_ANSWER: True},
             dont_filter=True,
         )
 

@@ -75,6 +75,7 @@ REPLAYED_SETTINGS = (
     "ISE_ARCHIVE_PLAN_BATCH",
     "ISE_ARCHIVE_ATTACHMENTS",
     "ISE_ARCHIVE_MAX_ATTACHMENT_BYTES",
+    "ISE_ARCHIVE_CHECK_LINKS",
 )
 
 #: Nothing is fetched, so nothing needs pacing.
