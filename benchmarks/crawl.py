@@ -441,6 +441,7 @@ def bench_faults(n_posts: int, seed: int, workdir: Path, scale: float) -> bool:
     output_dir = workdir / f"faults-{n_posts}"
     with WaybackServer(archive) as server:
         server.faults.configure(FAULTS)
+        started = time.monotonic()
         # at the default rates the floor alone is about half an hour
         process = run_crawl_measured(
             server.base_url,
@@ -454,7 +455,13 @@ def bench_faults(n_posts: int, seed: int, workdir: Path, scale: float) -> bool:
     print(f"exit status        {process.returncode}")
     print(f"posts found        {len(records)} of {n_posts}; {len(problems)} mismatches")
     report = last_report(output_dir) if (output_dir / "runs").exists() else {}
-    result = measure(log, wall_s=process.wall_s, scale=scale, report=report)
+    result = measure(
+        log,
+        wall_s=process.wall_s,
+        scale=scale,
+        report=report,
+        ended_at=started + process.wall_s,
+    )
     print_faults(result, scale)
     return process.returncode == 0 and not problems and result.ok
 

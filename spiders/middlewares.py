@@ -15,11 +15,8 @@ Each pool's delay is kept in the stats (``ise_archive/pool/<pool>/delay``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlsplit
 
-import scrapy.core.downloader
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
@@ -42,42 +39,12 @@ from ise_archive.fetch.reachability import (
     unreachable_message,
 )
 from spiders.config import crawl_config
+from spiders.slots import hold_pool, slot_clock
 
 logger = logging.getLogger(__name__)
 
 #: The pool of a request that names none (Scrapy's own requests, e.g. robots.txt).
 DEFAULT_POOL = "replay"
-
-
-def slot_clock() -> Callable[[], float]:
-    """The clock Scrapy's downloader measures ``Slot.lastseen`` with.
-
-    Scrapy versions differ (``time.time()`` or ``time.monotonic()``); a pause
-    written with the other clock is off by decades or by the time since boot, i.e.
-    no pause at all (issue 11: with Scrapy 2.15 the pause was 0 s).
-    """
-    module = scrapy.core.downloader
-    clock = getattr(module, "monotonic", None) or getattr(module, "time", None)
-    if not callable(clock):
-        raise RuntimeError("cannot tell which clock Scrapy's downloader slots use")
-    return clock
-
-
-def pause_pool(crawler: Crawler, pool: str, seconds: float) -> None:
-    """Hold every request of ``pool`` for ``seconds`` from now.
-
-    Scrapy's downloader waits ``delay - now + lastseen`` before the next request of
-    a slot, so moving ``lastseen`` to ``now + seconds`` pauses the slot as a whole.
-    A later pause never shortens an earlier one, and they do not add up.
-    """
-    slot = _slot(crawler, pool)
-    if slot is not None and seconds > 0:
-        slot.lastseen = max(slot.lastseen, slot_clock()() + seconds)
-
-
-def _slot(crawler: Crawler, pool: str) -> Any:
-    engine = crawler.engine
-    return engine.downloader.slots.get(pool) if engine is not None else None
 
 
 def _host(request: Request) -> str:
@@ -111,6 +78,8 @@ class ArchivePoolsMiddleware:
             for x in s.getlist("RETRY_EXCEPTIONS")
         )
         self.stopping = False
+        #: When each pool's last pause ends (on the clock of :func:`slot_clock`).
+        self.paused_until: dict[str, float] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePoolsMiddleware:
@@ -168,11 +137,15 @@ class ArchivePoolsMiddleware:
         return None
 
     def pace(self, pool: str, rate: PoolRate, pause: float = 0.0) -> None:
-        """Apply the pool's pace to its download slot, and keep it in the stats."""
-        slot = _slot(self.crawler, pool)
-        if slot is not None:
-            slot.delay = rate.delay
-        pause_pool(self.crawler, pool, pause)
+        """Apply the pool's pace and pause to its download slot, keep it in the stats.
+
+        The pause's end is kept, so an answer that shortens the delay (another
+        request of the pool in flight) does not shorten the pause.
+        """
+        if pause > 0:
+            until = slot_clock()() + pause
+            self.paused_until[pool] = max(self.paused_until.get(pool, 0.0), until)
+        hold_pool(self.crawler, pool, rate.delay, self.paused_until.get(pool, 0.0))
         self.crawler.stats.set_value(
             f"ise_archive/pool/{pool}/delay", round(rate.delay, 6)
         )
@@ -182,7 +155,12 @@ class ArchivePoolsMiddleware:
     ) -> Request | Response:
         tries = request.meta.get("ise_429_tries", 0) + 1
         retry_after = retry_after_seconds(response.headers.get(b"Retry-After"))
-        rate, seconds = self.pacer.throttled(pool, retry_after)
+        now = slot_clock()()  # download_latency is a duration: any one clock will do
+        latency = request.meta.get("download_latency")
+        sent_at = None if latency is None else now - latency
+        rate, seconds = self.pacer.throttled(
+            pool, retry_after, sent_at=sent_at, now=now
+        )
         self.pace(pool, rate, seconds)
         self.crawler.stats.inc_value(f"ise_archive/pool/{pool}/429")
         if tries > self.max_429_retries:

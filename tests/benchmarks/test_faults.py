@@ -51,3 +51,12 @@ def test_only_the_pauses_are_shortened_and_the_rates_scale() -> None:
     assert fault_settings(1.0)["ISE_ARCHIVE_REPLAY_RPS"] == "1.5"
     assert fault_settings(10.0)["ISE_ARCHIVE_REPLAY_RPS"] == "15.0"
     assert fault_settings(10.0)["ISE_ARCHIVE_429_PAUSE"] == "0.1"
+
+
+def test_the_wall_times_last_tenth_counts_to_the_end_of_the_run() -> None:
+    """The crawl ends at 120 s, 5 s after its last replay request: the last tenth of
+    the wall time (12 s, from 108 s) holds 2 + 11 requests."""
+    result = measure(_log(), wall_s=120.0, scale=1.0, report={}, ended_at=120.0)
+
+    assert result.last_wall_tenth_rps == pytest.approx(13 / 12)
+    assert result.last_tenth_rps == pytest.approx(15 / 10)  # unchanged

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ise_archive.fetch.pacing import PacingPolicy, PoolRate
+from ise_archive.fetch.pacing import PacingPolicy, PoolRate, last_request_holding
 
 POLICY = PacingPolicy(backoff=2.0, recovery=0.1, error_base=2.0, error_max=7.0)
 
@@ -35,6 +35,19 @@ def test_four_429s_in_a_row_recover_too() -> None:
 
     # from 1/16 of the rate: log(16) / log(1.1) steps, rounded up
     assert (successes, rate.delay) == (30, 3.0)
+
+
+def test_429s_to_requests_in_flight_slow_the_pool_once() -> None:
+    """Four connections, four requests out when the limit hit: one decrease, not a
+    sixteenth of the rate; a request sent after it that meets a 429 halves again."""
+    rate = PoolRate.configured_at(1.0)
+    for sent_at, now in ((9.0, 10.0), (9.2, 10.1), (9.4, 10.2), (9.9, 10.3)):
+        rate = rate.on_429(POLICY, sent_at=sent_at, now=now)
+    assert (rate.delay, rate.slowed_at) == (2.0, 10.0)
+
+    rate = rate.on_429(POLICY, sent_at=70.0, now=70.1)
+
+    assert (rate.delay, rate.slowed_at) == (4.0, 70.1)
 
 
 def test_the_slowest_pace_is_one_request_a_minute() -> None:
@@ -105,6 +118,39 @@ def test_the_pace_stays_between_configured_and_slowest_and_always_recovers(
         rate = rate.on_success(POLICY)
     assert rate.delay == configured
     assert rate.errors == 0
+
+
+_TIMES = st.floats(min_value=0, max_value=1e6)
+
+
+@given(_TIMES, _TIMES, st.floats(min_value=0, max_value=100), _TIMES)
+def test_the_next_request_waits_for_the_pause_or_the_delay_not_both(
+    last: float, now: float, delay: float, paused_until: float
+) -> None:
+    """Issue 10: the pool's next request goes when the pause ends or one delay after
+    its last request, whichever is later: not pause + delay."""
+    last = min(last, now)  # a request already made
+
+    held = last_request_holding(last, paused_until=paused_until, delay=delay, now=now)
+
+    assert held + delay == pytest.approx(max(last + delay, paused_until))
+
+
+@given(
+    _TIMES,
+    st.floats(min_value=0, max_value=100),
+    st.lists(st.floats(min_value=0, max_value=100), max_size=5),
+)
+def test_a_pause_keeps_its_end_whatever_the_delay_becomes(
+    now: float, pause: float, delays: list[float]
+) -> None:
+    """Several 429s in a pause, each slowing the pool: the pause neither grows by
+    the new delays nor adds up."""
+    held, until = now, now + pause
+    for delay in delays:
+        held = last_request_holding(held, paused_until=until, delay=delay, now=now)
+
+        assert held + delay == pytest.approx(max(now + delay, until))
 
 
 @pytest.mark.parametrize(

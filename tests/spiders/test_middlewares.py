@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import scrapy.core.downloader
 from scrapy import Request
 from scrapy.core.downloader import Slot
 from scrapy.exceptions import (
@@ -18,14 +17,10 @@ from scrapy.exceptions import (
 )
 from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler
-from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionLost
 
-from spiders.middlewares import (
-    ArchivePoolsMiddleware,
-    pause_pool,
-    slot_clock,
-)
+from spiders.middlewares import ArchivePoolsMiddleware
+from spiders.slots import slot_clock
 from tests.spiders.crawlers import BASE_URL, make_crawler, open_spider, start_engine
 
 REPLAY_URL = f"{BASE_URL}/web/20111006123456id_/http://www.ise.gov/blog/a/b"
@@ -44,6 +39,12 @@ def _pools(
     open_spider(crawler)
     slots = start_engine(crawler)
     return build_from_crawler(ArchivePoolsMiddleware, crawler), slots
+
+
+def _held_until(slot: Slot) -> float:
+    """When the slot sends its next request (Scrapy waits ``delay`` from
+    ``lastseen``)."""
+    return slot.lastseen + slot.delay
 
 
 def _answer(
@@ -80,31 +81,6 @@ def test_requests_go_to_the_slot_of_their_pool_whatever_its_name(
     }
 
 
-def test_a_pause_holds_a_slot_that_has_already_downloaded(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The downloader's own arithmetic, on its own clock, waits out the pause."""
-    crawler = make_crawler(tmp_path)
-    slots = start_engine(crawler)
-    slot = slots["replay"]
-    slot.lastseen = NOW() - 1.0  # its last request went out a second ago
-    waits: list[float] = []
-    monkeypatch.setattr(
-        scrapy.core.downloader,
-        "call_later",
-        lambda delay, *_: waits.append(delay) or "scheduled",
-    )
-
-    pause_pool(crawler, "replay", 7.0)
-    slot.queue.append((_replay_request(), Deferred()))
-    crawler.engine.downloader._process_queue(slot)
-
-    assert len(waits) == 1
-    # the pause, plus the slot's delay counted from the end of the pause
-    assert 7.0 < waits[0] <= 7.0 + slot.delay
-    assert slot.queue  # nothing was sent
-
-
 def test_a_429_with_retry_after_pauses_the_pool_and_slows_it(tmp_path: Path) -> None:
     middleware, slots = _pools(
         tmp_path, ISE_ARCHIVE_REPLAY_RPS=2.0, ISE_ARCHIVE_429_PAUSE=60.0
@@ -121,7 +97,7 @@ def test_a_429_with_retry_after_pauses_the_pool_and_slows_it(tmp_path: Path) -> 
         True,
         1,
     )
-    assert before + 7 <= slots["replay"].lastseen <= NOW() + 7
+    assert before + 7 <= _held_until(slots["replay"]) <= NOW() + 7
     assert slots["replay"].delay == 1.0  # 0.5 s between requests, halved rate
     assert slots["cdx"].lastseen == 0  # the other pool runs on
     stats = middleware.crawler.stats
@@ -137,7 +113,7 @@ def test_a_429_without_retry_after_pauses_the_default_time(tmp_path: Path) -> No
     retry = _answer(middleware, request, 429)
 
     assert isinstance(retry, Request)
-    assert before + 60 <= slots["cdx"].lastseen <= NOW() + 60
+    assert before + 60 <= _held_until(slots["cdx"]) <= NOW() + 60
     assert slots["cdx"].delay == 6.0  # 20/min halved
     assert slots["replay"].lastseen == 0
 
@@ -153,7 +129,7 @@ def test_an_http_date_retry_after_falls_back_to_the_pause(tmp_path: Path) -> Non
         **{"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"},
     )
 
-    assert before + 30 <= slots["replay"].lastseen <= NOW() + 30
+    assert before + 30 <= _held_until(slots["replay"]) <= NOW() + 30
 
 
 def test_pauses_do_not_add_up(tmp_path: Path) -> None:
@@ -163,7 +139,7 @@ def test_pauses_do_not_add_up(tmp_path: Path) -> None:
     for _ in range(3):
         _answer(middleware, _replay_request(), 429)
 
-    assert slots["replay"].lastseen <= before + 31
+    assert _held_until(slots["replay"]) <= before + 31
 
 
 def test_after_the_429s_stop_the_delays_return_to_the_configured_ones(
@@ -193,6 +169,34 @@ def test_after_the_429s_stop_the_delays_return_to_the_configured_ones(
         assert len(set(delays)) > 5
         assert min(delays) == configured[pool]
     assert middleware.crawler.stats.get_value("ise_archive/pool/cdx/delay") == 3.0
+
+
+def test_429s_to_requests_sent_before_the_first_one_slow_the_pool_once(
+    tmp_path: Path,
+) -> None:
+    """With several connections per pool, the requests in flight when the limit hit
+    all come back 429: one halving (the ``download_latency`` Scrapy records tells
+    when each was sent), and one pause."""
+    middleware, slots = _pools(
+        tmp_path, ISE_ARCHIVE_REPLAY_CONCURRENCY=4, ISE_ARCHIVE_429_PAUSE=30.0
+    )
+    configured = slots["replay"].delay
+    before = NOW()
+    for latency in (0.2, 0.5, 0.9):
+        request = _replay_request()
+        request.meta["download_latency"] = latency
+        assert isinstance(_answer(middleware, request, 429), Request)
+
+    assert slots["replay"].delay == pytest.approx(2 * configured)
+    assert before + 30 <= _held_until(slots["replay"]) <= NOW() + 30
+    stats = middleware.crawler.stats
+    assert stats.get_value("ise_archive/pool/replay/429") == 3
+
+    later = _replay_request()  # sent after the slowdown: the limit holds, slow more
+    later.meta["download_latency"] = 0.0
+    _answer(middleware, later, 429)
+
+    assert slots["replay"].delay == pytest.approx(4 * configured)
 
 
 def test_repeated_429s_end_with_the_response_and_a_warning(
@@ -232,19 +236,21 @@ def test_5xx_retries_pause_the_pool_doubling_per_error_in_a_row(
     request = _replay_request()
     pauses = []
     for _ in range(4):
-        slots["replay"].lastseen = 0
+        slots["replay"].lastseen = 0  # as if the last pause were over
+        middleware.paused_until.clear()
         before = NOW()
         retry = _answer(middleware, request, 503)
         assert isinstance(retry, Request)
-        pauses.append(round(slots["replay"].lastseen - before))
+        pauses.append(round(_held_until(slots["replay"]) - before))
         request = retry
     _answer(middleware, _replay_request(), 200)  # an answer ends the streak
     slots["replay"].lastseen = 0
+    middleware.paused_until.clear()
     before = NOW()
     _answer(middleware, _replay_request(), 503)
 
     assert pauses == [2, 4, 7, 7]  # doubling, capped by ISE_ARCHIVE_RETRY_BACKOFF_MAX
-    assert round(slots["replay"].lastseen - before) == 2
+    assert round(_held_until(slots["replay"]) - before) == 2
     assert request.meta["retry_times"] == 4
     assert slots["replay"].delay == pytest.approx(1 / 1.5)  # paused, not slowed
     assert slots["cdx"].lastseen == 0
@@ -260,7 +266,7 @@ def test_transport_errors_are_retried_with_a_pause_and_logged(
         retry = middleware.process_exception(_replay_request(), ConnectionLost())
 
     assert isinstance(retry, Request)
-    assert before + 3 <= slots["replay"].lastseen <= NOW() + 3
+    assert before + 3 <= _held_until(slots["replay"]) <= NOW() + 3
     assert caplog.record_tuples == [
         (
             "spiders.middlewares",
