@@ -31,8 +31,9 @@ Where a 429 cost its time (``benchmarks/crawl.py --faults``: replay at 1.5/s, 42
 with the doubled delay (2.3 s of silence instead of 1.3 s), each step of the
 recovery came one request late (Scrapy plans a slot's next request when it sends
 one: ``spiders/slots.py`` now plans it again when the delay shortens), and 429s
-that came close together halved an already halved rate. The replay rate over the
-run went from 74 % of the configured one to ... (docs/benchmarks.md).
+that came close together halved an already halved rate while recovery took 4
+answers. With the first two fixed and ``recovery`` at 0.3, the replay rate over an
+N = 400 run went from 74 % of the configured one to 89 % (docs/benchmarks.md).
 """
 
 from __future__ import annotations
