@@ -301,6 +301,7 @@ RULES: dict[str, tuple[str, Callable[[Any], Any]]] = {
 #: change the crawl is refused like one of ours.
 SCRAPY_RULES: dict[str, Callable[[Any], Any]] = {
     "CONCURRENT_REQUESTS": int_at_least(1),
+    "CONCURRENT_ITEMS": int_at_least(1),
     "DOWNLOAD_TIMEOUT": positive,
     "RETRY_TIMES": int_at_least(0),
     "DOWNLOAD_MAXSIZE": int_at_least(0),

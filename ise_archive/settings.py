@@ -160,6 +160,10 @@ ROBOTSTXT_OBEY = False  # we read an archive, not the (dead) site
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 CONCURRENT_REQUESTS = 4
+# Our item pipelines are synchronous, so items cannot overlap anyway; Scrapy starts
+# CONCURRENT_ITEMS asyncio tasks for every callback's output (default 100: 227,000
+# idle tasks in a 2,000-post rebuild, a fifth of its time).
+CONCURRENT_ITEMS = 1
 DOWNLOAD_TIMEOUT = 90
 DOWNLOAD_FAIL_ON_DATALOSS = True  # a truncated transfer raises and is retried
 RETRY_ENABLED = True

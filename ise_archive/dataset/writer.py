@@ -3,9 +3,13 @@
 Guarantees, because the dataset is rewritten every night and read by strangers:
 
 * **Atomic files.** Every file is written to a hidden temporary name in its own
-  directory, fsync'ed, then ``os.replace``'d into place. Posts are *staged* while the
-  (streamed) records arrive and only moved into place once the last one was read, so
-  an error in the middle of the stream leaves the previous dataset untouched.
+  directory, flushed to disk, then ``os.replace``'d into place. Posts are *staged*
+  while the (streamed) records arrive and only moved into place once the last one
+  was read, so an error in the middle of the stream leaves the previous dataset
+  untouched. The files of one commit are made durable together, before any of them
+  is renamed (:func:`sync_to_disk`), and every rename before the manifest's is
+  durable before the manifest is renamed: a crash never leaves a manifest that
+  vouches for a file not on disk.
 * **Quiet re-runs.** A file whose bytes would not change is not rewritten (its mtime
   stays), so an unchanged archive gives an unchanged dataset.
 * **Determinism.** Output depends only on the records and :class:`RunInfo`: no clock
@@ -24,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -337,7 +342,7 @@ class _FileSet:
             self.unchanged += 1
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_temp_file(target) as (handle, temp):
+        with atomic_temp_file(target, sync=False) as (handle, temp):
             handle.write(data)
         self._staged.append((os.fspath(temp), os.fspath(target)))
 
@@ -359,7 +364,7 @@ class _FileSet:
         digest = hashlib.sha256()
         size = 0
         target.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_temp_file(target) as (handle, temp):
+        with atomic_temp_file(target, sync=False) as (handle, temp):
 
             def write(text: str) -> None:
                 nonlocal size
@@ -378,7 +383,11 @@ class _FileSet:
             self._staged.append((os.fspath(temp), os.fspath(target)))
 
     def commit(self) -> None:
-        """Move every staged file into place."""
+        """Move every staged file into place, once they and the renames before them
+        are on disk."""
+        if self._staged:
+            sync_to_disk([temp for temp, _ in self._staged], sorted(self._directories))
+            self._directories.clear()
         for temp, target in self._staged:
             os.replace(temp, target)
             self._directories.add(os.path.dirname(target))
@@ -402,21 +411,46 @@ class _FileSet:
                 (directory / name).unlink(missing_ok=True)
 
     def sync_directories(self) -> None:
-        """fsync the directories whose entries changed, so renames survive a crash."""
-        if os.name != "posix":  # directories cannot be opened for fsync on Windows
-            return
-        for directory in sorted(self._directories):
-            fd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        """Make the renames so far durable (their directories' entries)."""
+        if self._directories:
+            sync_to_disk([], sorted(self._directories))
         self._directories.clear()
 
 
+def sync_to_disk(files: list[str], directories: list[str]) -> None:
+    """Make ``files`` and the entries of ``directories`` durable, all at once.
+
+    One fsync per file cost 2 ms each (4.6 s of a 2,000-post ``rebuild``). On Linux
+    ``sync()`` waits until every dirty page of the system is written, "the same
+    guarantees as fsync() called on every file" (sync(2)), for the price of one:
+    0.2-0.5 s for 2,000 files. Elsewhere (where ``sync()`` may return before the
+    writes are done) each file and directory is fsync'ed.
+    """
+    if sys.platform.startswith("linux"):
+        os.sync()
+        return
+    for path in files:
+        _fsync_path(path, os.O_RDWR)  # Windows fsyncs only what may be written
+    if os.name == "posix":  # directories cannot be opened for fsync on Windows
+        for directory in directories:
+            _fsync_path(directory, os.O_RDONLY)
+
+
+def _fsync_path(path: str, flags: int) -> None:
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 @contextmanager
-def atomic_temp_file(target: Path) -> Iterator[tuple[IO[bytes], Path]]:
-    """A hidden temp file next to ``target``: fsync'ed on success, deleted on error."""
+def atomic_temp_file(
+    target: Path, *, sync: bool = True
+) -> Iterator[tuple[IO[bytes], Path]]:
+    """A hidden temp file next to ``target``: fsync'ed on success (unless ``sync`` is
+    false: the caller syncs it with others, :func:`sync_to_disk`), deleted on
+    error."""
     fd, name = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX
     )
@@ -426,7 +460,8 @@ def atomic_temp_file(target: Path) -> Iterator[tuple[IO[bytes], Path]]:
         with os.fdopen(fd, "wb") as handle:
             yield handle, Path(name)
             handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                os.fsync(handle.fileno())
         done = True
     finally:
         if not done:

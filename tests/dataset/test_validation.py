@@ -149,6 +149,55 @@ def test_inlined_references_change_no_verdict_and_no_message() -> None:
         )
 
 
+#: Strings where Python's ``re`` and format checks have corners (a newline before
+#: ``$``, non-ASCII digits, control characters ``\\s`` matches, a leap second).
+_CORNERS = (
+    "20110114071109\n",
+    "٢٠١١٠١١٤٠٧١١٠٩",
+    "http://\x1cise.gov/blog/a",
+    "http://ise.gov/blog/a\u2028",
+    "https://ise.gov/blog/a b",
+    "2011-01-14T07:11:60Z",
+    "2011-02-30T07:11:09Z",
+    "2011-01-14T07:11:09+25:00",
+    "2011-13-01",
+    "",
+    "x",
+)
+
+
+def _corner_records() -> list[dict]:
+    base = multi_capture_post().to_json()
+    records = []
+    for value in _CORNERS:
+        capture = {**base["captures"][0]}
+        for field in capture:
+            if isinstance(capture[field], str):
+                records.append({**base, "captures": [{**capture, field: value}]})
+        for field in ("url", "published", "modified", "author_url", "content_sha256"):
+            records.append({**base, field: value})
+    return records
+
+
+def test_compiled_check_never_passes_what_jsonschema_refuses() -> None:
+    """The compiled check may refuse more (fastjsonschema reads ``$`` as the end of
+    the string, where Python's ``re`` allows a newline before it: jsonschema is
+    then asked and its verdict stands), never less."""
+    validator = record_validator()
+    plain = _plain_validator()
+    records = [seed_post().to_json(), multi_capture_post().to_json()]
+    records += [p.to_json() for p in sample_posts()]
+    records += _bad_records() + _corner_records()
+    verdicts = [
+        (validator.passes_compiled(r), validator.is_valid(r), plain.is_valid(r))
+        for r in records
+    ]
+    assert [(c and not ok) for c, _, ok in verdicts] == [False] * len(records)
+    assert [mine for _, mine, _ in verdicts] == [ok for _, _, ok in verdicts]
+    assert sum(ok for _, _, ok in verdicts) > 2  # valid records among the corners
+    assert sum(c for c, _, _ in verdicts) >= sum(ok for _, _, ok in verdicts) - 1
+
+
 def test_inline_local_refs_leaves_no_reference_in_the_shipped_schema() -> None:
     inlined = inline_local_refs(records_schema())
     text = json.dumps({k: v for k, v in inlined.items() if k != "$defs"})
