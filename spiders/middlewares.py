@@ -27,6 +27,7 @@ from scrapy.utils.misc import load_object
 from scrapy.utils.response import response_status_message
 
 from ise_archive.config import CrawlConfig
+from ise_archive.errors import NotInWarc
 from ise_archive.fetch.pacing import (
     Pacer,
     PacingPolicy,
@@ -122,8 +123,8 @@ class ArchivePoolsMiddleware:
     ) -> Request | None:
         if self.stopping:
             raise IgnoreRequest("the archive cannot be reached") from exception
-        if isinstance(exception, IgnoreRequest):
-            return None
+        if isinstance(exception, IgnoreRequest | NotInWarc):
+            return None  # a rebuild's missing answer says nothing of the archive
         reason = describe_transport_failure(exception)
         host = _host(request)
         refused = reason == "connection refused" and self.stop_on_refused

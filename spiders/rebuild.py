@@ -19,6 +19,7 @@ from scrapy.utils.project import get_project_settings
 from ise_archive.errors import ConfigError
 from ise_archive.exit_codes import ExitCode
 from spiders.run import CrawlRun
+from spiders.warc_replay import CDX_NOT_IN_WARC
 
 REPLAY_HANDLERS = {
     "http": "spiders.warc_replay.WarcReplayHandler",
@@ -47,6 +48,14 @@ def main(argv: list[str]) -> int:
         run = None
     if process.bootstrap_failed or run is None:
         return ExitCode.INTERNAL
+    missing = crawler.stats.get_value(CDX_NOT_IN_WARC, 0)
+    if missing:
+        sys.stderr.write(
+            f"Rebuild failed: the WARC files hold no answer to {missing} CDX "
+            "query(ies) of the stored settings (each named above); the dataset "
+            "may lack posts\n"
+        )
+        return max(int(run.exit_code), ExitCode.FAILED)
     return int(run.exit_code)
 
 

@@ -33,7 +33,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote_plus, unquote_plus, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote_plus, unquote_plus, urlencode, urlsplit
 
 from ise_archive.errors import CDXError
 from ise_archive.records import Capture
@@ -229,6 +229,49 @@ def cdx_query_url(
         # Encoded as the Java server's URLEncoder printed it (only ``*-._`` kept).
         url += "&resumeKey=" + quote_plus(unquote_plus(resume_key), safe="*")
     return url
+
+
+#: Parameters that shape how an answer is printed, not which captures it holds.
+_FORMAT_PARAMS = frozenset({"fl", "output", "showResumeKey"})
+
+
+def cdx_query_key(url: str) -> str | None:
+    """What a CDX query URL asks, however its parameters are ordered or encoded;
+    None for a URL that is not a CDX query (its last path segment is not ``cdx``).
+
+    A rebuild finds a stored CDX answer by this key, not by the exact URL: the same
+    question asked by another version (parameters in another order, ``%2F`` for
+    ``/``, the resume key encoded otherwise) is the same question. Repeated
+    parameters (``filter``) are kept as a sorted list: filters are all applied.
+
+    >>> a = cdx_query_key("http://a.test/cdx/search/cdx?url=ise.gov/blog&from=2011")
+    >>> a == cdx_query_key("http://A.test/cdx/search/cdx?from=2011&url=ise.gov%2Fblog")
+    True
+    >>> a == cdx_query_key("http://a.test/cdx/search/cdx?url=ise.gov/blog&from=2012")
+    False
+    >>> cdx_query_key("http://a.test/web/2011id_/http://ise.gov/blog") is None
+    True
+    """
+    parts = urlsplit(url)
+    if parts.path.rsplit("/", 1)[-1] != "cdx" or not parts.query:
+        return None
+    params = sorted(parse_qsl(parts.query, keep_blank_values=True))
+    where = f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path}"
+    return f"cdx {where}?{urlencode(params)}"
+
+
+def describe_cdx_query(url: str) -> str:
+    """A CDX query URL as a reader names the question (its decoded parameters,
+    without those that only format the answer).
+
+    >>> describe_cdx_query("http://a.test/cdx/search/cdx?url=ise.gov%2Fblog"
+    ...     "&matchType=prefix&from=2011&fl=urlkey&output=json&resumeKey=k%2B1")
+    'url=ise.gov/blog matchType=prefix from=2011 resumeKey=k+1 (a.test)'
+    """
+    parts = urlsplit(url)
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    asked = " ".join(f"{k}={v}" for k, v in params if k not in _FORMAT_PARAMS)
+    return f"{asked} ({parts.netloc})"
 
 
 def pywb_filter(wayback_filter: str) -> str:

@@ -7,9 +7,10 @@ selection, duplicates and skips come out as they did, no request leaves the
 machine, and the records are the current extractor's reading of the stored bytes.
 
 Extraction is where the time goes, so it is done first, for every stored page at
-once, by a pool of processes (:func:`prepare_extraction`); the crawl then takes each
-result whose input is exactly the one it would have read (same bytes, capture,
-headers and options), and reads any other page itself.
+once, by a pool of processes (:func:`read_ahead`: one sequential pass over the WARC
+files, which also indexes every stored answer for the crawl's download handler); the
+crawl then takes each result whose input is exactly the one it would have read (same
+bytes, capture, headers and options), and reads any other page itself.
 
 The settings that shape a crawl (discovery prefixes and years, selection, limits)
 are read from the ``warcinfo`` record of the newest WARC file, where the crawl wrote
@@ -26,8 +27,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +39,15 @@ from ise_archive.dataset.paths import MANIFEST_FILE, WACZ_FILE, WARC_DIR
 from ise_archive.errors import DatasetError, IseArchiveError
 from ise_archive.extract import ExtractOptions, PostPage
 from ise_archive.store.state import DEFAULT_STATE_PATH
-from ise_archive.warc.reader import iter_heads, read_record, warc_files
+from ise_archive.warc.reader import iter_records, warc_files
 from ise_archive.warc.replay import (
+    answer_key,
     page_extraction_key,
     page_headers,
     replayed_headers,
     save_prepared,
 )
+from ise_archive.warc.writer import WarcLocation
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +97,13 @@ UNPACED = {
 
 #: Pages handed to one worker at a time: large enough to amortise the pickling.
 BATCH = 32
+#: Batches in flight per worker: keeps every worker busy while the pass reads on,
+#: and bounds the payloads held in memory (a batch is ~32 pages of ~10 kB).
+AHEAD = 3
+
+#: One page to extract: payload, original URL, timestamp, headers as the crawler
+#: gives them to the extractor.
+Page = tuple[bytes, str, str, dict[str, str]]
 
 
 def crawl_info(
@@ -154,27 +165,61 @@ def prepare_extraction(
     :class:`~ise_archive.records.Post` or :class:`~ise_archive.records.Skip`, or
     the :class:`~ise_archive.errors.ExtractionError` it raised.
     """
-    pages = [
-        (filename, offset)
-        for filename, offset, role, _, status in iter_heads(warc_dir)
-        if role == "capture" and status == 200
-    ]
-    batches = [pages[i : i + BATCH] for i in range(0, len(pages), BATCH)]
+    return read_ahead(warc_dir, options, workers=workers)[1]
+
+
+def read_ahead(
+    warc_dir: Path, options: ExtractOptions, *, workers: int | None = None
+) -> tuple[dict[str, WarcLocation], dict[str, Any]]:
+    """One pass over the WARC files: the answer index
+    (:func:`~ise_archive.warc.replay.answer_index`) and every stored page extracted
+    (:func:`prepare_extraction`).
+
+    Each file is read once, in order (it was read three times: an index for the
+    extraction, one seek per page, another index in the crawl); this process reads
+    and the workers extract, so reading overlaps extraction.
+    """
+    answers: dict[str, WarcLocation] = {}
+    batches = _batches(_pages(warc_dir, answers), BATCH)
     prepared: dict[str, Any] = {}
     workers = workers or os.cpu_count() or 1
-    if workers == 1 or len(batches) < 2:
+    if workers == 1:
         for batch in batches:
-            prepared.update(_extract_batch(warc_dir, batch, options))
-        return prepared
+            prepared.update(_extract_batch(batch, options))
+        return answers, prepared
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for done in pool.map(
-            _extract_batch,
-            [warc_dir] * len(batches),
-            batches,
-            [options] * len(batches),
-        ):
-            prepared.update(done)
-    return prepared
+        pending: deque[Future[list[tuple[str, Any]]]] = deque()
+        for batch in batches:
+            pending.append(pool.submit(_extract_batch, batch, options))
+            if len(pending) >= AHEAD * workers:
+                prepared.update(pending.popleft().result())
+        while pending:
+            prepared.update(pending.popleft().result())
+    return answers, prepared
+
+
+def _pages(warc_dir: Path, answers: dict[str, WarcLocation]) -> Iterator[Page]:
+    """Every stored page to extract, indexing every record into ``answers`` on the
+    way (a capture under the memento URL it came from, anything else under the URL
+    asked; a later run's record wins)."""
+    for record in iter_records(warc_dir):
+        uri = record.source_uri if record.role == "capture" else record.target_uri
+        if uri:
+            answers[answer_key(uri)] = WarcLocation(record.filename, record.offset)
+        if record.role == "capture" and record.status == 200:
+            headers = page_headers(replayed_headers(record))
+            yield record.payload, record.target_uri, record.timestamp, headers
+
+
+def _batches(pages: Iterable[Page], size: int) -> Iterator[list[Page]]:
+    batch: list[Page] = []
+    for page in pages:
+        batch.append(page)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def rebuild(source: Path, out: Path, *, workers: int | None = None) -> int:
@@ -197,9 +242,8 @@ def rebuild(source: Path, out: Path, *, workers: int | None = None) -> int:
     state_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=state_path.parent, prefix="rebuild-") as work:
         prepared_path = Path(work) / "prepared.pickle"
-        save_prepared(
-            prepared_path, prepare_extraction(out / WARC_DIR, options, workers=workers)
-        )
+        answers, prepared = read_ahead(out / WARC_DIR, options, workers=workers)
+        save_prepared(prepared_path, prepared, answers)
         job = {
             "settings": {
                 **{k: v for k, v in settings.items() if k in REPLAYED_SETTINGS},
@@ -223,26 +267,14 @@ def rebuild(source: Path, out: Path, *, workers: int | None = None) -> int:
     return status
 
 
-def _extract_batch(
-    warc_dir: Path, batch: list[tuple[str, int]], options: ExtractOptions
-) -> list[tuple[str, Any]]:
+def _extract_batch(batch: list[Page], options: ExtractOptions) -> list[tuple[str, Any]]:
     results: list[tuple[str, Any]] = []
-    for filename, offset in batch:
-        record = read_record(warc_dir, filename, offset)
-        headers = page_headers(replayed_headers(record))
+    for payload, url, timestamp, headers in batch:
         key = page_extraction_key(
-            record.payload,
-            original=record.target_uri,
-            timestamp=record.timestamp,
-            headers=headers,
-            options=options,
+            payload, original=url, timestamp=timestamp, headers=headers, options=options
         )
         page = PostPage(
-            record.payload,
-            url=record.target_uri,
-            timestamp=record.timestamp,
-            headers=headers,
-            options=options,
+            payload, url=url, timestamp=timestamp, headers=headers, options=options
         )
         try:
             results.append((key, page.to_item()))

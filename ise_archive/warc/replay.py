@@ -2,13 +2,14 @@
 
 A rebuild runs the same crawl again with the WARC files as its archive: every
 request the crawler makes (a CDX page, a capture in raw mode, a redirect the archive
-answered) is looked up by its URL among the stored records and answered with what
-was stored. A capture record holds what the *original* server sent, so the
-archive's replay of it is put back together here: the original headers with
-``Memento-Datetime`` from the capture date. An archived redirect keeps its original
-``Location``, as pywb replays it: the crawler resolves it against the capture's own
-URL and time (:func:`ise_archive.archive.wayback.redirect_target`), exactly where
-the Wayback Machine's rewritten ``Location`` pointed.
+answered) is looked up by its URL among the stored records (a CDX page by what it
+asks, :func:`answer_key`) and answered with what was stored. A capture record holds
+what the *original* server sent, so the archive's replay of it is put back together
+here: the original headers with ``Memento-Datetime`` from the capture date. An
+archived redirect keeps its original ``Location``, as pywb replays it: the crawler
+resolves it against the capture's own URL and time
+(:func:`ise_archive.archive.wayback.redirect_target`), exactly where the Wayback
+Machine's rewritten ``Location`` pointed.
 
 :func:`page_extraction_key` names one extraction (bytes, capture, headers, options),
 so extraction done ahead in other processes is only used by the crawler for
@@ -26,6 +27,7 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
+from ise_archive.archive.cdx import cdx_query_key
 from ise_archive.warc.reader import StoredRecord, iter_heads
 from ise_archive.warc.writer import CAPTURE_ROLES, WarcLocation
 
@@ -36,16 +38,23 @@ TRANSFER_HEADERS = frozenset(
 
 
 def answer_index(warc_dir: Path) -> dict[str, WarcLocation]:
-    """Request URL -> the stored record that answers it (a later run's wins).
+    """:func:`answer_key` -> the stored record that answers it (a later run's wins).
 
     A capture is found under the memento URL it was fetched from
     (``WARC-Source-URI``), an archive answer under the URL asked.
     """
     return {
-        url: WarcLocation(filename, offset)
+        answer_key(url): WarcLocation(filename, offset)
         for filename, offset, _, url, _ in iter_heads(warc_dir)
         if url
     }
+
+
+def answer_key(url: str) -> str:
+    """Where the answer to a request for ``url`` is indexed: a CDX query by what it
+    asks (:func:`~ise_archive.archive.cdx.cdx_query_key`: the same question in
+    another parameter order or encoding finds it), anything else by its URL."""
+    return cdx_query_key(url) or url
 
 
 def replayed_headers(record: StoredRecord) -> list[tuple[str, str]]:
@@ -90,18 +99,30 @@ def page_extraction_key(
     return digest.hexdigest()
 
 
-def save_prepared(path: Path, prepared: Mapping[str, Any]) -> None:
-    """Hand pages read ahead to the crawl (a pickle: both sides are this program,
-    and the file lives in the rebuild's private work directory)."""
+def save_prepared(
+    path: Path, prepared: Mapping[str, Any], answers: Mapping[str, WarcLocation]
+) -> None:
+    """Hand pages read ahead, and the answer index, to the crawl (a pickle: both
+    sides are this program, and the file lives in the rebuild's private work
+    directory). The index comes first, so the download handlers read only it."""
     with path.open("wb") as handle:
+        pickle.dump(dict(answers), handle, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump(dict(prepared), handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+def load_answers(path: str) -> dict[str, WarcLocation]:
+    """The answer index :func:`save_prepared` wrote at ``path``."""
+    with Path(path).open("rb") as handle:
+        return pickle.load(handle)
+
+
 def load_prepared(path: str) -> Mapping[str, Any]:
-    """What :func:`save_prepared` wrote at ``path``; nothing when ``path`` is empty."""
+    """The pages :func:`save_prepared` wrote at ``path``; nothing when ``path`` is
+    empty."""
     if not path:
         return {}
     with Path(path).open("rb") as handle:
+        pickle.load(handle)  # the answer index
         return pickle.load(handle)
 
 

@@ -11,6 +11,7 @@ changed bytes.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from ise_archive.archive.cdx import describe_cdx_query
 from ise_archive.cli import main as cli
 from ise_archive.warc.digest import same_digest
 from ise_archive.warc.reader import read_record, warc_files
@@ -227,3 +229,48 @@ def test_warc_output_off_keeps_the_checks_and_writes_no_evidence(
     assert not (run.output_dir / "ise-archive.wacz").exists()
     used = [c for r in run.records for c in r["captures"] if c["used"]]
     assert [(c["warc"], c["verified"]) for c in used] == [(None, True)] * len(used)
+
+
+def test_a_rebuild_asking_a_cdx_query_the_warcs_lack_fails_naming_it(
+    clean: Crawl, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """As after an upgrade whose discovery asks a question the stored crawl did not:
+    the rebuild says which, and fails, rather than rebuild fewer posts quietly."""
+    source = tmp_path / "source"
+    shutil.copytree(clean.output_dir, source)
+    [warc] = warc_files(source / "warc")
+    dropped = _drop_first_record(warc, role="cdx")
+    capfd.readouterr()
+
+    status = cli(["rebuild", str(source), "--out", str(tmp_path / "rebuilt")])
+
+    stderr = capfd.readouterr().err
+    assert status == 1, stderr[-3000:]
+    assert (
+        "the WARC files hold no answer to the CDX query "
+        f"{describe_cdx_query(dropped)}" in stderr
+    )
+    # the prefix not read in full, discovery looks up the posts it names one by
+    # one: more queries the crawl never asked, each named too
+    assert re.search(
+        r"Rebuild failed: the WARC files hold no answer to \d+ CDX ", stderr
+    )
+
+
+def _drop_first_record(warc: Path, *, role: str) -> str:
+    """Cut the first ``role`` record out of ``warc`` (gzip per record: the rest
+    stays readable); returns the URI it answered."""
+    with warc.open("rb") as handle:
+        records = ArchiveIterator(handle)
+        spans = []
+        for record in records:
+            uri = record.rec_headers.get_header("WARC-Target-URI")
+            kind = record.rec_headers.get_header("ISE-Archive-Role")
+            records.read_to_end(record)
+            spans.append((records.get_record_offset(), kind, uri))
+    data = warc.read_bytes()
+    ends = [offset for offset, _, _ in spans[1:]] + [len(data)]
+    index = next(i for i, (_, kind, _) in enumerate(spans) if kind == role)
+    start, end = spans[index][0], ends[index]
+    warc.write_bytes(data[:start] + data[end:])
+    return spans[index][2]
