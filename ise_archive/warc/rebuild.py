@@ -47,7 +47,7 @@ from ise_archive.warc.replay import (
     replayed_headers,
     save_prepared,
 )
-from ise_archive.warc.writer import WarcLocation
+from ise_archive.warc.writer import CAPTURE_ROLES, WarcLocation
 
 logger = logging.getLogger(__name__)
 
@@ -203,7 +203,7 @@ def _pages(warc_dir: Path, answers: dict[str, WarcLocation]) -> Iterator[Page]:
     way (a capture under the memento URL it came from, anything else under the URL
     asked; a later run's record wins)."""
     for record in iter_records(warc_dir):
-        uri = record.source_uri if record.role == "capture" else record.target_uri
+        uri = record.source_uri if record.role in CAPTURE_ROLES else record.target_uri
         if uri:
             answers[answer_key(uri)] = WarcLocation(record.filename, record.offset)
         if record.role == "capture" and record.status == 200:
