@@ -18,16 +18,21 @@ pages/s, wall time and RSS by crawl phase, peak RSS; then it checks
 ``records.jsonl`` against
 :func:`~tests.wayback.synthetic.synthetic_posts` (every URL once, title, author,
 published, node id, body) and prints every mismatch. With ``--sizes`` it ends with
-a table showing whether time and memory grow with N. With ``--warc-compare`` it
-crawls the same archive with WARC output on and off and prints the slowdown and the
-WARC (and WACZ) bytes per post. Exit status 1 if any check failed.
+a table showing whether time and memory grow with N. With ``--warc-compare
+[--repeats 3]`` it crawls the same archive with WARC output on and off, interleaved,
+and prints the median and spread of wall and CPU time, the slowdown, the WARC
+writer's own time and the WARC (and WACZ) bytes per post. Exit status 1 if any
+check failed.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import re
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -391,31 +396,109 @@ def print_size(result: SizeResult) -> None:
         print(f"  fetched {count}x: {path}")
 
 
-def bench_warc(n_posts: int, seed: int, workdir: Path) -> bool:
-    """Crawl one archive with WARC output on, then off: the cost of the evidence."""
+#: The crawl's evidence cost in its stats dump (``LOG_LEVEL=INFO``): the WARC writer's
+#: records, bytes and seconds (spiders/evidence.py), the WACZ's seconds.
+_WRITTEN = re.compile(r"'ise_archive/warc/written': (\{[^}]*\})")
+_WACZ_S = re.compile(r"'ise_archive/warc/wacz_seconds': ([0-9.]+)")
+
+
+@dataclass
+class WarcRun:
+    """One crawl of the WARC comparison."""
+
+    label: str
+    wall_s: float
+    cpu_s: float
+    returncode: int
+    warc_bytes: int
+    wacz_bytes: int
+    written: dict[str, float]
+    wacz_s: float
+
+
+def bench_warc(n_posts: int, seed: int, workdir: Path, repeats: int = 3) -> bool:
+    """Crawl one archive ``repeats`` times with WARC output on and as often off,
+    interleaved (on/off, then off/on, ...), so the machine's other load falls on both
+    alike. Reports the median and the spread of wall and CPU time (the crawl
+    process's user + system time: what the evidence costs, whatever else runs), the
+    time the WARC writer itself took (in-process), and the bytes per post."""
     archive = generate_archive(n_posts, seed)
-    print(f"\n== WARC on/off, {n_posts} posts (seed {seed}): {len(archive)} captures")
-    walls: dict[str, list[float]] = {"on": [], "off": []}
-    ok = True
-    # alternated, the best of two each: the machine's other load is noise here
-    for turn, (label, enabled) in enumerate([("on", "True"), ("off", "False")] * 2):
-        output_dir = workdir / f"warc-{label}-{turn}-{n_posts}"
-        with WaybackServer(archive) as server:
-            process = run_crawl_measured(
-                server.base_url, output_dir, ISE_ARCHIVE_WARC_ENABLED=enabled
+    print(
+        f"\n== WARC on/off, {n_posts} posts (seed {seed}): {len(archive)} captures, "
+        f"{repeats} interleaved runs each"
+    )
+    runs: list[WarcRun] = []
+    for turn in range(repeats):
+        order = [("on", "True"), ("off", "False")]
+        for label, enabled in order if turn % 2 == 0 else order[::-1]:
+            output_dir = workdir / f"warc-{label}-{turn}-{n_posts}"
+            run = _warc_run(archive, output_dir, label, enabled)
+            runs.append(run)
+            print(
+                f"WARC {label:<3} wall {run.wall_s:6.1f} s  CPU {run.cpu_s:6.1f} s  "
+                f"exit {run.returncode}  WARC {run.warc_bytes / 1e6:6.2f} MB = "
+                f"{run.warc_bytes / n_posts / 1e3:5.1f} kB/post  writer "
+                f"{run.written.get('seconds', 0):5.2f} s for "
+                f"{int(run.written.get('records', 0))} records  WACZ "
+                f"{run.wacz_bytes / 1e6:5.2f} MB in {run.wacz_s:4.2f} s"
             )
-        ok = ok and process.returncode == 0
-        walls[label].append(process.wall_s)
-        warc = sum(p.stat().st_size for p in (output_dir / "warc").glob("*.warc.gz"))
-        wacz = output_dir / "ise-archive.wacz"
-        print(
-            f"WARC {label:<8}  wall {process.wall_s:6.1f} s   exit {process.returncode}"
-            f"   WARC {warc / 1e6:7.2f} MB = {warc / n_posts / 1e3:6.1f} kB/post"
-            f"   WACZ {(wacz.stat().st_size if wacz.exists() else 0) / 1e6:7.2f} MB"
+    print_warc_summary(runs)
+    return all(run.returncode == 0 for run in runs)
+
+
+def _warc_run(archive: Any, output_dir: Path, label: str, enabled: str) -> WarcRun:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with WaybackServer(archive) as server:
+        process = run_crawl_measured(
+            server.base_url,
+            output_dir,
+            ISE_ARCHIVE_WARC_ENABLED=enabled,
+            LOG_LEVEL="INFO",  # for the stats dump; alike on and off
         )
-    on, off = min(walls["on"]), min(walls["off"])
-    print(f"WARC cost          {100 * (on / off - 1):+.1f} % wall time (best of 2)")
-    return ok
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    log = process.log.read_text(encoding="utf-8", errors="replace")
+    written = _WRITTEN.search(log)
+    wacz_s = _WACZ_S.search(log)
+    wacz = output_dir / "ise-archive.wacz"
+    return WarcRun(
+        label=label,
+        wall_s=process.wall_s,
+        cpu_s=cpu,
+        returncode=process.returncode,
+        warc_bytes=sum(
+            p.stat().st_size for p in (output_dir / "warc").glob("*.warc.gz")
+        ),
+        wacz_bytes=wacz.stat().st_size if wacz.exists() else 0,
+        written=ast.literal_eval(written[1]) if written else {},
+        wacz_s=float(wacz_s[1]) if wacz_s else 0.0,
+    )
+
+
+def print_warc_summary(runs: list[WarcRun]) -> None:
+    """Median and spread (min-max) on and off; the overhead of the medians."""
+    on = [r for r in runs if r.label == "on"]
+    off = [r for r in runs if r.label == "off"]
+    for what in ("wall_s", "cpu_s"):
+        values = {
+            label: sorted(getattr(r, what) for r in group)
+            for label, group in (("on", on), ("off", off))
+        }
+        mid = {label: statistics.median(v) for label, v in values.items()}
+        spread = {label: f"{v[0]:.1f}-{v[-1]:.1f}" for label, v in values.items()}
+        print(
+            f"{what[:-2]:<5} median on {mid['on']:6.1f} s ({spread['on']}), off "
+            f"{mid['off']:6.1f} s ({spread['off']}): "
+            f"{100 * (mid['on'] / mid['off'] - 1):+.1f} % (target < 10 %)"
+        )
+    writer = statistics.median(r.written.get("seconds", 0.0) for r in on)
+    wacz = statistics.median(r.wacz_s for r in on)
+    cpu_off = statistics.median(r.cpu_s for r in off)
+    print(
+        f"in-process: WARC writer {writer:.2f} s + WACZ {wacz:.2f} s (medians) = "
+        f"{100 * (writer + wacz) / cpu_off:.1f} % of the CPU time of a crawl "
+        "without WARC"
+    )
 
 
 def print_table(results: list[SizeResult]) -> None:
@@ -482,6 +565,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="crawl with WARC output on and off: slowdown and WARC bytes per post",
     )
     parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="--warc-compare: interleaved runs with WARC on, and as many off",
+    )
+    parser.add_argument(
         "--faults",
         action="store_true",
         help="fault mode: 429 on 5 %% and 503 on 2 %% of requests, at the "
@@ -498,7 +587,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="ise-bench-") as scratch:
             workdir = args.keep or Path(scratch)
             workdir.mkdir(parents=True, exist_ok=True)
-            ok = bench_warc(args.posts, args.seed, workdir)
+            ok = bench_warc(args.posts, args.seed, workdir, args.repeats)
         return 0 if ok else 1
     if args.faults:
         with tempfile.TemporaryDirectory(prefix="ise-bench-") as scratch:

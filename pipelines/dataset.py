@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -116,7 +117,11 @@ class DatasetPipeline:
     def evidence(self, output_dir: Path, pages: list[Page]) -> list[str]:
         """Close this run's WARC files, then package them (WACZ) for the manifest."""
         self.crawler.signals.send_catch_log(signal=evidence_complete)
-        return package_evidence(output_dir, pages)
+        started = time.process_time()  # CPU: py-wacz runs in this process
+        files = package_evidence(output_dir, pages)
+        seconds = round(time.process_time() - started, 3)
+        self.crawler.stats.set_value("ise_archive/warc/wacz_seconds", seconds)
+        return files
 
 
 def _posts(run: CrawlRun) -> Iterable[Post]:

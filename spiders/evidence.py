@@ -242,8 +242,9 @@ class WarcEvidenceMiddleware:
         A run that fetched no capture and listed nothing new drops its file (only
         CDX pages the earlier runs' files already answer), so it changes nothing."""
         if self.writer is not None:
-            new = self.crawler.stats.get_value("ise_archive/cdx/new", 0)
-            unchanged = not self.kept and not new
+            stats = self.crawler.stats
+            unchanged = not self.kept and not stats.get_value("ise_archive/cdx/new", 0)
             names = self.writer.discard() if unchanged else self.writer.close()
+            stats.set_value("ise_archive/warc/written", self.writer.written())
             self.writer = None
-            self.crawler.stats.set_value("ise_archive/warc/files", len(names))
+            stats.set_value("ise_archive/warc/files", len(names))
