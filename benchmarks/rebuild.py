@@ -28,11 +28,8 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout, not installed
     sys.path.insert(0, str(ROOT))
 
 from ise_archive.extract import ExtractOptions  # noqa: E402
-from ise_archive.warc.rebuild import (  # noqa: E402
-    prepare_extraction,
-    rebuild,
-    stored_run,
-)
+from ise_archive.warc.readahead import prepare_extraction  # noqa: E402
+from ise_archive.warc.rebuild import rebuild, stored_run  # noqa: E402
 from tests.e2e.crawl import dataset_files, read_records, run_crawl  # noqa: E402
 from tests.wayback.server import WaybackServer  # noqa: E402
 from tests.wayback.synthetic import generate_archive  # noqa: E402

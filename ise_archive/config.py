@@ -84,6 +84,7 @@ class CrawlConfig:
     warc_enabled: bool
     warc_max_bytes: int
     replay_warc_dir: str | None
+    replay_answers: str | None
     prepared_pages: str | None
     queries: tuple[CDXQuery, ...]
 
@@ -294,6 +295,7 @@ RULES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "ISE_ARCHIVE_WARC_ENABLED": ("warc_enabled", boolean),
     "ISE_ARCHIVE_WARC_MAX_BYTES": ("warc_max_bytes", int_at_least(0)),
     "ISE_ARCHIVE_REPLAY_WARC_DIR": ("replay_warc_dir", optional_text),
+    "ISE_ARCHIVE_REPLAY_ANSWERS": ("replay_answers", optional_text),
     "ISE_ARCHIVE_PREPARED_PAGES": ("prepared_pages", optional_text),
 }
 

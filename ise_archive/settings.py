@@ -81,8 +81,10 @@ ISE_ARCHIVE_WARC_ENABLED = True
 #: size web archives (Heritrix, IIPC practice) use, and mirrors copy whole files.
 ISE_ARCHIVE_WARC_MAX_BYTES = 1_000_000_000
 #: Set by ``ise-archive rebuild`` only: answer every request from the WARC files
-#: under this directory, and use the extraction done ahead in this pickle.
+#: under this directory (the records this pickled index names: those of the runs
+#: replayed so far), and use the extraction done ahead in this pickle.
 ISE_ARCHIVE_REPLAY_WARC_DIR = ""
+ISE_ARCHIVE_REPLAY_ANSWERS = ""
 ISE_ARCHIVE_PREPARED_PAGES = ""
 
 # --- politeness -----------------------------------------------------------------------

@@ -38,9 +38,9 @@ class WarcReplayHandler(BaseDownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.warc_dir = Path(crawler.settings.get("ISE_ARCHIVE_REPLAY_WARC_DIR"))
-        prepared = crawler.settings.get("ISE_ARCHIVE_PREPARED_PAGES")
+        answers = crawler.settings.get("ISE_ARCHIVE_REPLAY_ANSWERS")
         # the rebuild indexed every answer while it read the pages ahead
-        self.index = load_answers(prepared) if prepared else answer_index(self.warc_dir)
+        self.index = load_answers(answers) if answers else answer_index(self.warc_dir)
 
     async def download_request(self, request: Request) -> Response:
         location = self.index.get(answer_key(request.url))

@@ -7,14 +7,20 @@ selection, duplicates and skips come out as they did, no request leaves the
 machine, and the records are the current extractor's reading of the stored bytes.
 
 Extraction is where the time goes, so it is done first, for every stored page at
-once, by a pool of processes (:func:`read_ahead`: one sequential pass over the WARC
-files, which also indexes every stored answer for the crawl's download handler); the
-crawl then takes each result whose input is exactly the one it would have read (same
-bytes, capture, headers and options), and reads any other page itself.
+once, by a pool of processes (:func:`~ise_archive.warc.readahead.read_ahead`: one
+sequential pass over the WARC files, which also indexes every stored answer for the
+crawl's download handler); the crawl then takes each result whose input is exactly
+the one it would have read (same bytes, capture, headers and options), and reads any
+other page itself.
 
-The settings that shape a crawl (discovery prefixes and years, selection, limits)
-are read from the ``warcinfo`` record of the newest WARC file, where the crawl wrote
-them; politeness is off (nothing is fetched). The crawl itself runs in a child
+A dataset is usually the work of several runs (nightly, incremental), each adding
+its own WARC files: the rebuild replays them *in order*, one crawl per run, each
+with the settings that run wrote in its files' ``warcinfo`` record and answered
+only by the records of the runs up to it (a later run's answer to the same
+question wins), all into one crawl state. So each replayed run sees what the
+original run saw, decides what it decided, and the last one leaves the dataset the
+last run left (versions found by earlier runs included). Politeness is off (nothing
+is fetched). The crawl itself runs in a child
 process (``python -m spiders.rebuild``): this module never imports Scrapy.
 """
 
@@ -23,31 +29,30 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 
 from ise_archive.dataset.paths import MANIFEST_FILE, WACZ_FILE, WARC_DIR
-from ise_archive.errors import DatasetError, IseArchiveError
-from ise_archive.extract import ExtractOptions, PostPage
+from ise_archive.errors import DatasetError
+from ise_archive.exit_codes import ExitCode
+from ise_archive.extract import ExtractOptions
 from ise_archive.store.state import DEFAULT_STATE_PATH
-from ise_archive.warc.reader import iter_records, warc_files
+from ise_archive.warc.readahead import read_ahead
+from ise_archive.warc.reader import warc_files
 from ise_archive.warc.replay import (
-    answer_key,
-    page_extraction_key,
-    page_headers,
-    replayed_headers,
+    save_answers,
     save_prepared,
 )
-from ise_archive.warc.writer import CAPTURE_ROLES, WarcLocation
+from ise_archive.warc.writer import WarcLocation
 
 logger = logging.getLogger(__name__)
 
@@ -95,15 +100,8 @@ UNPACED = {
     "LOG_LEVEL": "WARNING",
 }
 
-#: Pages handed to one worker at a time: large enough to amortise the pickling.
-BATCH = 32
-#: Batches in flight per worker: keeps every worker busy while the pass reads on,
-#: and bounds the payloads held in memory (a batch is ~32 pages of ~10 kB).
-AHEAD = 3
-
-#: One page to extract: payload, original URL, timestamp, headers as the crawler
-#: gives them to the extractor.
-Page = tuple[bytes, str, str, dict[str, str]]
+#: A WARC file's name: ``ise-archive-<run>-<n>.warc.gz`` (ise_archive.warc.writer).
+_RUN_FILE = re.compile(r"^ise-archive-(?P<run>.+)-\d{5}\.warc\.gz$")
 
 
 def crawl_info(
@@ -135,13 +133,45 @@ def crawl_info(
     }
 
 
-def stored_run(warc_dir: Path) -> tuple[dict[str, Any], ...]:
-    """(settings, spider arguments, extraction options) of the newest WARC file's
-    crawl."""
+@dataclass(frozen=True, slots=True)
+class StoredRun:
+    """One crawl run as its WARC files tell it: its files (in order) and the
+    settings, spider arguments and extraction options it ran with."""
+
+    run_id: str
+    files: tuple[str, ...]
+    settings: dict[str, Any]
+    arguments: dict[str, Any]
+    options: dict[str, Any]
+
+
+def stored_runs(warc_dir: Path) -> list[StoredRun]:
+    """Every run that left WARC files under ``warc_dir``, oldest first.
+
+    A run's files are named after it (``ise-archive-<run>-<n>.warc.gz``, run ids
+    sort by time); its settings are read from its first file's ``warcinfo``.
+    """
     files = warc_files(warc_dir)
     if not files:
         raise DatasetError(f"{warc_dir}: no WARC files to rebuild from")
-    with files[-1].open("rb") as handle:
+    groups: dict[str, list[Path]] = {}
+    for path in files:
+        named = _RUN_FILE.match(path.name)
+        groups.setdefault(named["run"] if named else path.name, []).append(path)
+    return [
+        StoredRun(run_id, tuple(p.name for p in paths), *_warcinfo_run(paths[0]))
+        for run_id, paths in groups.items()
+    ]
+
+
+def stored_run(warc_dir: Path) -> tuple[dict[str, Any], ...]:
+    """(settings, spider arguments, extraction options) of the newest run."""
+    run = stored_runs(warc_dir)[-1]
+    return run.settings, run.arguments, run.options
+
+
+def _warcinfo_run(path: Path) -> tuple[dict[str, Any], ...]:
+    with path.open("rb") as handle:
         for record in ArchiveIterator(handle):
             if record.rec_type != "warcinfo":
                 break
@@ -152,135 +182,73 @@ def stored_run(warc_dir: Path) -> tuple[dict[str, Any], ...]:
                     for name in (SETTINGS_FIELD, ARGUMENTS_FIELD, OPTIONS_FIELD)
                 )
             except ValueError as exc:
-                raise DatasetError(f"{files[-1].name}: bad warcinfo: {exc}") from exc
-    raise DatasetError(f"{files[-1].name}: no warcinfo record")
-
-
-def prepare_extraction(
-    warc_dir: Path, options: ExtractOptions, *, workers: int | None = None
-) -> dict[str, Any]:
-    """Extract every stored page, in ``workers`` processes (all cores by default).
-
-    Returns :func:`~ise_archive.warc.replay.page_extraction_key` -> the page's
-    :class:`~ise_archive.records.Post` or :class:`~ise_archive.records.Skip`, or
-    the :class:`~ise_archive.errors.ExtractionError` it raised.
-    """
-    return read_ahead(warc_dir, options, workers=workers)[1]
-
-
-def read_ahead(
-    warc_dir: Path, options: ExtractOptions, *, workers: int | None = None
-) -> tuple[dict[str, WarcLocation], dict[str, Any]]:
-    """One pass over the WARC files: the answer index
-    (:func:`~ise_archive.warc.replay.answer_index`) and every stored page extracted
-    (:func:`prepare_extraction`).
-
-    Each file is read once, in order (it was read three times: an index for the
-    extraction, one seek per page, another index in the crawl); this process reads
-    and the workers extract, so reading overlaps extraction.
-    """
-    answers: dict[str, WarcLocation] = {}
-    batches = _batches(_pages(warc_dir, answers), BATCH)
-    prepared: dict[str, Any] = {}
-    workers = workers or os.cpu_count() or 1
-    if workers == 1:
-        for batch in batches:
-            prepared.update(_extract_batch(batch, options))
-        return answers, prepared
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending: deque[Future[list[tuple[str, Any]]]] = deque()
-        for batch in batches:
-            pending.append(pool.submit(_extract_batch, batch, options))
-            if len(pending) >= AHEAD * workers:
-                prepared.update(pending.popleft().result())
-        while pending:
-            prepared.update(pending.popleft().result())
-    return answers, prepared
-
-
-def _pages(warc_dir: Path, answers: dict[str, WarcLocation]) -> Iterator[Page]:
-    """Every stored page to extract, indexing every record into ``answers`` on the
-    way (a capture under the memento URL it came from, anything else under the URL
-    asked; a later run's record wins)."""
-    for record in iter_records(warc_dir):
-        uri = record.source_uri if record.role in CAPTURE_ROLES else record.target_uri
-        if uri:
-            answers[answer_key(uri)] = WarcLocation(record.filename, record.offset)
-        if record.role == "capture" and record.status == 200:
-            headers = page_headers(replayed_headers(record))
-            yield record.payload, record.target_uri, record.timestamp, headers
-
-
-def _batches(pages: Iterable[Page], size: int) -> Iterator[list[Page]]:
-    batch: list[Page] = []
-    for page in pages:
-        batch.append(page)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+                raise DatasetError(f"{path.name}: bad warcinfo: {exc}") from exc
+    raise DatasetError(f"{path.name}: no warcinfo record")
 
 
 def rebuild(source: Path, out: Path, *, workers: int | None = None) -> int:
     """Rebuild the dataset of ``source`` into ``out`` (may be ``source``).
 
-    Returns the crawl's exit status. ``out`` gets a copy of the WARC files (and the
+    Returns the exit status of the replayed runs: the last one's, or 1 if an
+    earlier one failed (each is run even so, as the nightly runs were), or the
+    first that could not finish. ``out`` gets a copy of the WARC files (and the
     WACZ) when it is another directory, and the rebuilt crawl state.
     """
-    warc_dir = source / WARC_DIR
-    settings, arguments, stored_options = stored_run(warc_dir)
+    runs = stored_runs(source / WARC_DIR)
     out.mkdir(parents=True, exist_ok=True)
     if out.resolve() != source.resolve():
         _copy_evidence(source, out)
     try:
-        options = ExtractOptions(**stored_options)
+        options = ExtractOptions(**runs[-1].options)
     except TypeError as exc:  # written by another version: the crawl reads alone
         logger.warning("Extraction options not reusable (%(exc)s)", {"exc": exc})
         options = ExtractOptions()
     state_path = out / DEFAULT_STATE_PATH
     state_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=state_path.parent, prefix="rebuild-") as work:
-        prepared_path = Path(work) / "prepared.pickle"
-        answers, prepared = read_ahead(out / WARC_DIR, options, workers=workers)
-        save_prepared(prepared_path, prepared, answers)
-        job = {
-            "settings": {
-                **{k: v for k, v in settings.items() if k in REPLAYED_SETTINGS},
-                **UNPACED,
-                "OUTPUT_DIR": str(out),
-                "ISE_ARCHIVE_STATE_PATH": str(Path(work) / "state.sqlite3"),
-                "ISE_ARCHIVE_REPLAY_WARC_DIR": str(out / WARC_DIR),
-                "ISE_ARCHIVE_PREPARED_PAGES": str(prepared_path),
-            },
-            "arguments": arguments,
-        }
-        job_path = Path(work) / "job.json"
-        job_path.write_text(json.dumps(job), encoding="utf-8")
-        status = subprocess.run(
-            [sys.executable, "-m", "spiders.rebuild", str(job_path)], check=False
-        ).returncode
-        if status in (0, 1):
-            for suffix in ("", "-wal", "-shm"):
-                _remove(state_path.with_name(state_path.name + suffix))
-            os.replace(Path(work) / "state.sqlite3", state_path)
-    return status
+        last_run = _keep(source, out, Path(work))
+        answers_by_file, prepared = read_ahead(out / WARC_DIR, options, workers=workers)
+        save_prepared(Path(work) / "prepared.pickle", prepared)
+        del prepared
+        answers: dict[str, WarcLocation] = {}
+        worst = ExitCode.OK
+        for number, run in enumerate(runs, start=1):
+            for name in run.files:  # a later run's answer to a question wins
+                answers.update(answers_by_file.get(name, {}))
+            save_answers(Path(work) / "answers.pickle", answers)
+            if number == len(runs):
+                _restore(last_run, out)
+            status = _replay(run, out, Path(work))
+            if status not in (ExitCode.OK, ExitCode.FAILED):
+                return status
+            worst = max(worst, status)
+        for suffix in ("", "-wal", "-shm"):
+            _remove(state_path.with_name(state_path.name + suffix))
+        os.replace(Path(work) / "state.sqlite3", state_path)
+    return int(worst)
 
 
-def _extract_batch(batch: list[Page], options: ExtractOptions) -> list[tuple[str, Any]]:
-    results: list[tuple[str, Any]] = []
-    for payload, url, timestamp, headers in batch:
-        key = page_extraction_key(
-            payload, original=url, timestamp=timestamp, headers=headers, options=options
-        )
-        page = PostPage(
-            payload, url=url, timestamp=timestamp, headers=headers, options=options
-        )
-        try:
-            results.append((key, page.to_item()))
-        except IseArchiveError as exc:
-            results.append((key, exc))
-    return results
+def _replay(run: StoredRun, out: Path, work: Path) -> int:
+    """Run the crawl of ``run`` again (``python -m spiders.rebuild``), answered from
+    the index in ``work``; its exit status."""
+    job = {
+        "settings": {
+            **{k: v for k, v in run.settings.items() if k in REPLAYED_SETTINGS},
+            **UNPACED,
+            "OUTPUT_DIR": str(out),
+            "ISE_ARCHIVE_STATE_PATH": str(work / "state.sqlite3"),
+            "ISE_ARCHIVE_REPLAY_WARC_DIR": str(out / WARC_DIR),
+            "ISE_ARCHIVE_REPLAY_ANSWERS": str(work / "answers.pickle"),
+            "ISE_ARCHIVE_PREPARED_PAGES": str(work / "prepared.pickle"),
+        },
+        "arguments": run.arguments,
+    }
+    job_path = work / "job.json"
+    job_path.write_text(json.dumps(job), encoding="utf-8")
+    logger.info("Replaying run %(run)s", {"run": run.run_id})
+    return subprocess.run(
+        [sys.executable, "-m", "spiders.rebuild", str(job_path)], check=False
+    ).returncode
 
 
 def _copy_evidence(source: Path, out: Path) -> None:
@@ -314,3 +282,21 @@ def _warcinfo_fields(content: bytes) -> Mapping[str, str]:
 
 def _remove(path: Path) -> None:
     path.unlink(missing_ok=True)
+
+
+def _keep(source: Path, out: Path, work: Path) -> list[tuple[Path, Path]]:
+    """Copies of the last run's manifest and WACZ, which the replays of earlier runs
+    rewrite: put back before the last replay (:func:`_restore`), content that comes
+    out the same keeps that run's id and time
+    (:func:`ise_archive.dataset.manifest.crawl_of_content`) and its WACZ."""
+    kept = []
+    for name in (MANIFEST_FILE, WACZ_FILE):
+        if (source / name).is_file():
+            shutil.copy2(source / name, work / name)
+            kept.append((work / name, out / name))
+    return kept
+
+
+def _restore(kept: list[tuple[Path, Path]], out: Path) -> None:
+    for copy, target in kept:
+        os.replace(copy, target)

@@ -99,30 +99,37 @@ def page_extraction_key(
     return digest.hexdigest()
 
 
-def save_prepared(
-    path: Path, prepared: Mapping[str, Any], answers: Mapping[str, WarcLocation]
-) -> None:
-    """Hand pages read ahead, and the answer index, to the crawl (a pickle: both
-    sides are this program, and the file lives in the rebuild's private work
-    directory). The index comes first, so the download handlers read only it."""
-    with path.open("wb") as handle:
-        pickle.dump(dict(answers), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(dict(prepared), handle, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def load_answers(path: str) -> dict[str, WarcLocation]:
-    """The answer index :func:`save_prepared` wrote at ``path``."""
-    with Path(path).open("rb") as handle:
-        return pickle.load(handle)
+def save_prepared(path: Path, prepared: Mapping[str, Any]) -> None:
+    """Hand pages read ahead to the crawl (a pickle: both sides are this program,
+    and the file lives in the rebuild's private work directory)."""
+    _save(path, dict(prepared))
 
 
 def load_prepared(path: str) -> Mapping[str, Any]:
-    """The pages :func:`save_prepared` wrote at ``path``; nothing when ``path`` is
-    empty."""
+    """What :func:`save_prepared` wrote at ``path``; nothing when ``path`` is empty."""
     if not path:
         return {}
+    return _load(path)
+
+
+def save_answers(path: Path, answers: Mapping[str, WarcLocation]) -> None:
+    """Hand an answer index (:func:`answer_index`'s keys) to the crawl's download
+    handlers, as :func:`save_prepared` does the pages."""
+    _save(path, dict(answers))
+
+
+def load_answers(path: str) -> dict[str, WarcLocation]:
+    """The answer index :func:`save_answers` wrote at ``path``."""
+    return _load(path)
+
+
+def _save(path: Path, value: object) -> None:
+    with path.open("wb") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _load(path: str) -> Any:
     with Path(path).open("rb") as handle:
-        pickle.load(handle)  # the answer index
         return pickle.load(handle)
 
 

@@ -274,3 +274,51 @@ def _drop_first_record(warc: Path, *, role: str) -> str:
     start, end = spans[index][0], ends[index]
     warc.write_bytes(data[:start] + data[end:])
     return spans[index][2]
+
+
+#: New captures the archive gains between runs: (post, capture whose bytes it
+#: starts from, new timestamp).
+GAINED = (
+    (WELCOME, "c0026", "20160101000000"),
+    (
+        "http://www.ise.gov/blog/ise-bloggers/after-boston-how-information-sharing-"
+        "supported-marathon-response",
+        "c0009",
+        "20160202000000",
+    ),
+)
+
+
+def test_rebuild_after_incremental_runs_gives_the_last_runs_dataset(
+    tmp_path: Path,
+) -> None:
+    """Three runs into one OUTPUT_DIR, the archive gaining a capture before the
+    second and the third: a rebuild from the three runs' WARC files gives the
+    dataset of the last run."""
+    output_dir = tmp_path / "out"
+    archive = Archive.from_directory(DEV_CORPUS)
+    with WaybackServer(archive) as server:
+        first = run_crawl(server.base_url, output_dir)
+        assert first.returncode == 0, first.stderr[-3000:]
+        for url, cid, timestamp in GAINED:
+            body = (DEV_CORPUS / "captures" / f"{cid}.bin").read_bytes()
+            body = body.replace(b"<p>", f"<p>Updated {timestamp}. ".encode(), 1)
+            archive.add_capture(url, timestamp, body)
+            archive.refresh_page_index()
+            run = run_crawl(server.base_url, output_dir)
+            assert run.returncode == 0, run.stderr[-3000:]
+            assert last_report(output_dir)["posts_updated"] == 1
+    assert len(warc_files(output_dir / "warc")) == 3  # one per run, none rewritten
+    rebuilt = tmp_path / "rebuilt"
+
+    assert cli(["rebuild", str(output_dir), "--out", str(rebuilt)]) == 0
+
+    before, after = dataset_files(output_dir), dataset_files(rebuilt)
+    assert sorted(after) == sorted(before)
+    for name in before:
+        assert after[name] == before[name], name
+    updated = [r for r in read_records(rebuilt) if "Updated 2016" in r["body_markdown"]]
+    assert sorted(r["capture"]["timestamp"] for r in updated) == [
+        timestamp for _, _, timestamp in GAINED
+    ]
+    assert cli(["verify", str(rebuilt)]) == 0
