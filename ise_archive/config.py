@@ -32,7 +32,7 @@ from ise_archive.archive.archives import (
 from ise_archive.archive.cdx import CDXQuery, discovery_queries, exact_query
 from ise_archive.errors import ConfigError
 from ise_archive.normalize.urls import canonical_post_url, is_site_url
-from ise_archive.plan.selection import SelectionPolicy
+from ise_archive.plan.selection import LISTING_SAMPLINGS, SelectionPolicy
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
@@ -59,6 +59,7 @@ class CrawlConfig:
     cdx_collapse: str | None
     cdx_port_forms: tuple[str, ...]
     follow_listings: bool
+    listing_sampling: str
     cdx_rpm: float
     replay_rps: float
     cdx_concurrency: int
@@ -270,6 +271,7 @@ RULES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "ISE_ARCHIVE_CDX_COLLAPSE": ("cdx_collapse", optional_text),
     "ISE_ARCHIVE_CDX_PORT_FORMS": ("cdx_port_forms", text_list),
     "ISE_ARCHIVE_FOLLOW_LISTINGS": ("follow_listings", boolean),
+    "ISE_ARCHIVE_LISTING_SAMPLING": ("listing_sampling", one_of(*LISTING_SAMPLINGS)),
     "ISE_ARCHIVE_CDX_RPM": ("cdx_rpm", positive),
     "ISE_ARCHIVE_REPLAY_RPS": ("replay_rps", positive),
     "ISE_ARCHIVE_CDX_CONCURRENCY": ("cdx_concurrency", int_at_least(1)),

@@ -70,6 +70,13 @@ ISE_ARCHIVE_CDX_FILTERS = list(DEFAULT_FILTERS)
 ISE_ARCHIVE_CDX_COLLAPSE = ""
 #: Follow the archived RSS feed and blog listings (and their pager) as second sources.
 ISE_ARCHIVE_FOLLOW_LISTINGS = True
+#: Which captures of each feed and listing page are read: ``newest``, the newest of
+#: each ``year`` or ``month`` it was captured in, or ``all`` (every distinct
+#: payload). An archived feed lists only the posts of its day, so a post no archive
+#: kept a page of is known from the feed captures of its months (partial records,
+#: exact lookups). ``month`` costs one replay request per page and month captured
+#: (the blog posted fewer posts a month than its feed and pager pages list).
+ISE_ARCHIVE_LISTING_SAMPLING = "month"
 
 # --- evidence (WARC) ------------------------------------------------------------------
 #: Write every answer the archive gives (captures, CDX pages, its redirects) into

@@ -38,9 +38,6 @@ from spiders.run import CrawlRun, crawl_run
 
 logger = logging.getLogger(__name__)
 
-#: The archive's nearest-capture redirects followed for one capture.
-MAX_REDIRECT_HOPS = 3
-
 
 class IseBlogSpider(AttachmentRequests, Spider):
     name = "ise_blog"
@@ -84,7 +81,7 @@ class IseBlogSpider(AttachmentRequests, Spider):
             ),
             batch=config.plan_batch,
             follow_listings=config.follow_listings,
-            max_hops=MAX_REDIRECT_HOPS,
+            listing_sampling=config.listing_sampling,
             replay_root=config.archive.replay_root,
             truncated_retries=config.truncated_retries,
             on_outcome=self.run.count_outcome,

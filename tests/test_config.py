@@ -93,6 +93,11 @@ def test_every_setting_of_the_settings_module_is_checked() -> None:
         ("ISE_ARCHIVE_MAX_ATTEMPTS", "0", "must be a whole number >= 1"),
         ("ISE_ARCHIVE_PLAN_BATCH", "-3", "must be a whole number >= 1"),
         ("ISE_ARCHIVE_FOLLOW_LISTINGS", "maybe", "must be true or false"),
+        (
+            "ISE_ARCHIVE_LISTING_SAMPLING",
+            "weekly",
+            "must be one of newest, year, month, all",
+        ),
         ("ISE_ARCHIVE_FROM_YEAR", "abcd", "ISE_ARCHIVE_FROM_YEAR ('abcd') must be"),
         ("ISE_ARCHIVE_TO_YEAR", "17", "must be a year (1996 or later)"),
         ("ISE_ARCHIVE_CDX_WINDOW_YEARS", "0", "must be a whole number >= 1"),

@@ -42,6 +42,7 @@ from ise_archive.store.merge import state_key
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "LISTING_SAMPLINGS",
     "SELECTION_SKIPS",
     "Decision",
     "SelectionPolicy",
@@ -56,6 +57,9 @@ _NOT_PAGE_MIMETYPES = ("image/", "audio/", "video/", "font/", "text/css")
 _NOT_PAGE_SUBSTRINGS = ("javascript", "pdf", "octet-stream", "zip")
 _POST_KINDS = frozenset({"post", "print", "node"})
 _DISCOVERY_KINDS = frozenset({"listing", "feed"})
+#: How many captures of each feed and listing page discovery reads: the newest only,
+#: the newest of each year or month it was captured in, or every distinct payload.
+LISTING_SAMPLINGS = ("newest", "year", "month", "all")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -184,19 +188,30 @@ def plan_discovery_pages(
     outcomes: Mapping[str, str],
     *,
     max_attempts: int = 3,
+    sampling: str = "newest",
 ) -> list[Decision]:
-    """Decisions for listing and feed captures: the newest good one of each page.
+    """Decisions for listing and feed captures: the newest good one of each page,
+    or of each page in each period of ``sampling``.
 
     Captures are grouped by :func:`capture_group` (so ``/blog?page=1`` and
     ``/blog?page=2`` are distinct pages, ``http``/``https``/``:80`` spellings are
-    not). Per page the newest status-200 non-revisit payload is fetched
-    (``discovery:newest``); if that fetch ends ``failed:*`` the next newest is tried
+    not), then cut into periods (:data:`LISTING_SAMPLINGS`). An archived feed only
+    lists the posts of its day: a post whose page no archive kept is known from the
+    feed captures of its months, not from the newest one. Per period the newest
+    status-200 non-revisit payload is fetched (``discovery:newest``); if that fetch
+    ends ``failed:*`` the next newest of the period is tried
     (``discovery:fallback``), up to ``max_attempts``. Any other outcome of the fetch
     (a listing page normally ends as ``skip:not-a-post:listing`` carrying the links
-    it found) settles the page: same-digest captures become ``duplicate-of:<key>``,
-    the rest ``skip:superseded``, redirects ``skip:redirect-variant``, errors
-    ``skip:error-status:N``. Captures that are not listings or feeds are ignored.
+    it found) settles the period: same-digest captures become
+    ``duplicate-of:<key>``, the rest ``skip:superseded``, redirects
+    ``skip:redirect-variant``, errors ``skip:error-status:N``. A payload belongs to
+    the period of its newest capture, so no payload is fetched twice. Captures that
+    are not listings or feeds are ignored.
     """
+    if sampling not in LISTING_SAMPLINGS:
+        raise ValueError(
+            f"sampling must be one of {LISTING_SAMPLINGS}, not {sampling!r}"
+        )
     groups: dict[str, list[Capture]] = {}
     for capture in _unique_sorted(captures):
         if classify_url(capture.original) not in _DISCOVERY_KINDS:
@@ -205,13 +220,49 @@ def plan_discovery_pages(
         if identity is not None:
             groups.setdefault(identity, []).append(capture)
     decisions: list[Decision] = []
-    for members in groups.values():
-        verdicts = {state_key(c): _discovery_verdict(c) for c in members}
-        pool = PayloadPool.build(members, verdicts, lenient=True, kinds=("page",))
-        plan = next_fetch(pool.by_recency(), outcomes, max_attempts, _discovery_reason)
-        decisions.extend(final_decisions(pool, outcomes, plan, "skip:redirect-variant"))
+    for page in groups.values():
+        verdicts = {state_key(c): _discovery_verdict(c) for c in page}
+        for members in _periods(page, verdicts, sampling):
+            pool = PayloadPool.build(members, verdicts, lenient=True, kinds=("page",))
+            plan = next_fetch(
+                pool.by_recency(), outcomes, max_attempts, _discovery_reason
+            )
+            decisions.extend(
+                final_decisions(pool, outcomes, plan, "skip:redirect-variant")
+            )
     decisions.sort(key=lambda d: (d.capture.timestamp, d.capture.original))
     return decisions
+
+
+def _periods(
+    page: list[Capture], verdicts: Mapping[str, str], sampling: str
+) -> list[list[Capture]]:
+    """The captures of one page cut into the periods discovery reads one of.
+
+    A payload (its captures and revisits, by digest) goes whole into the period of
+    its newest fetchable capture; any other capture into the period of its own
+    timestamp (``all``: into one shared rest, where only static skips happen).
+    """
+    if sampling == "newest":
+        return [page]
+
+    def period(capture: Capture) -> str:
+        if sampling == "all":
+            return capture.digest or state_key(capture)
+        return capture.timestamp[: 4 if sampling == "year" else 6]
+
+    of_payload = {
+        c.digest: period(c)
+        for c in page
+        if c.digest and verdicts[state_key(c)] == "page"
+    }
+    periods: dict[str, list[Capture]] = {}
+    for capture in page:  # in timestamp order, which each period keeps
+        name = of_payload.get(capture.digest) if capture.digest else None
+        if name is None:
+            name = "" if sampling == "all" else period(capture)
+        periods.setdefault(name, []).append(capture)
+    return list(periods.values())
 
 
 # -- judging single captures -------------------------------------------------------

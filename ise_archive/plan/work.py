@@ -4,8 +4,10 @@ The spider only turns these decisions into requests. A run goes through phases,
 each started when the previous one leaves the crawler idle:
 
 1. ``cdx``: prefix queries over the blog's URL space (run by the spider at start);
-2. ``listings``: the newest capture of each archived RSS feed and blog listing page
-   (and its pager); post URLs they name that the index lacks are looked up exactly;
+2. ``listings``: the archived RSS feeds and blog listing pages (and their pager), the
+   newest capture of each month they were captured in by default
+   (``ISE_ARCHIVE_LISTING_SAMPLING``); post URLs they name that the index lacks are
+   looked up exactly;
 3. ``posts``: per post, :func:`~ise_archive.plan.selection.plan_group` picks the
    captures to fetch (by default the newest good full page, the print page as a
    fallback); every other capture is settled as a duplicate or a reported skip;
@@ -57,6 +59,9 @@ logger = logging.getLogger(__name__)
 
 #: Planning phases, in order; discovery (CDX) runs before them.
 PHASES = ("listings", "posts", "nodes")
+#: The archive's nearest-capture redirects followed for one capture: the Wayback
+#: Machine answers an ``id_`` URL with at most one or two before the capture.
+MAX_REDIRECT_HOPS = 3
 #: Outcomes after which a capture needs no fetch of its own.
 _SETTLED_OR_UNDERWAY = frozenset({"record", "duplicate", "fetching"})
 
@@ -144,7 +149,9 @@ class WorkPlan:
     policy: SelectionPolicy
     batch: int
     follow_listings: bool
-    max_hops: int
+    #: Which captures of each feed and listing page to read (LISTING_SAMPLINGS).
+    listing_sampling: str = "newest"
+    max_hops: int = MAX_REDIRECT_HOPS
     replay_root: str
     truncated_retries: int
     on_outcome: Callable[[str], None]
@@ -215,7 +222,9 @@ class WorkPlan:
                 continue
             outcomes = self.state.outcomes_of(group)
             if phase == "listings":
-                decisions = plan_discovery_pages(captures, outcomes)
+                decisions = plan_discovery_pages(
+                    captures, outcomes, sampling=self.listing_sampling
+                )
             else:
                 for key in self.state.weak_records(group):
                     outcomes[key] = WEAK_RECORD

@@ -208,3 +208,23 @@ def test_posts_known_only_from_feeds_get_partial_records(clean_crawl: CrawlRun) 
         clean_crawl.output_dir / "posts/2015/10/niem-32-and-beyond.md"
     ).read_text(encoding="utf-8")
     assert 'completeness: "partial"' in markdown and "Partial record." in markdown
+
+
+def test_posts_only_older_feed_captures_name_are_known(clean_crawl: CrawlRun) -> None:
+    """Each archived feed lists the posts of its day: the 2011 and 2013 captures of
+    /iseblog/feed name posts the 2016 one no longer does, and the default monthly
+    sampling reads them (ISE_ARCHIVE_LISTING_SAMPLING)."""
+    partial = read_records(clean_crawl.output_dir, completeness="partial")
+    by_url = {r["url"]: r for r in partial}
+    record = by_url[
+        "http://www.ise.gov/blog/joe-laporte/common-terrorism-information-sharing-standards-explained"
+    ]
+    base = clean_crawl.server.base_url
+    assert (
+        f"{base}/web/20111012030118/http://www.ise.gov/iseblog/feed"
+        in (record["sources"])
+    )
+    assert all(source.split("/")[4] < "2016" for source in record["sources"])
+    fetched = replay_fetches(clean_crawl.server.requests_log)
+    feeds = sorted(p.split("/")[2] for p in fetched if p.endswith("/iseblog/feed"))
+    assert [t[:6] for t in feeds] == ["201110", "201305", "201602"]

@@ -366,6 +366,58 @@ def test_discovery_falls_back_on_failure_and_resolves_revisits():
     ]
 
 
+def test_discovery_reads_each_month_a_page_was_captured_in():
+    """Each feed capture lists the posts of its day: 2011, 2013 and 2016 each name
+    posts the others do not. The second October 2011 capture is a revisit of the
+    first (same bytes): one fetch covers both."""
+    feed = caps("c0056", "c0057", "c0058", "c0059")
+    assert table(plan_discovery_pages(feed, {}, sampling="month")) == [
+        ("c0056", "fetch", "discovery:newest"),
+        ("c0058", "fetch", "discovery:newest"),
+        ("c0059", "fetch", "discovery:newest"),
+    ]
+    outcomes = {key(c): "skip:not-a-post:feed" for c in ("c0056", "c0058", "c0059")}
+    assert table(plan_discovery_pages(feed, outcomes, sampling="month")) == [
+        ("c0057", "duplicate", "duplicate-of:c0056"),
+    ]
+
+
+def test_discovery_by_year_takes_the_newest_of_each_year():
+    listing = caps("c0003", "c0004", "c0005", "c0006")  # /blog 2010, 2011, 2012, 2013
+    by_year = plan_discovery_pages(listing, {}, sampling="year")
+    assert [row[0] for row in table(by_year)] == ["c0003", "c0004", "c0005", "c0006"]
+    same_year = [
+        dataclasses.replace(c, timestamp="2012" + c.timestamp[4:]) for c in listing
+    ]
+    assert len(plan_discovery_pages(same_year, {}, sampling="year")) == 1
+
+
+def test_discovery_falls_back_within_the_month():
+    """A failed fetch is replaced by an older capture of the same month, never by
+    one of another month (that month has its own fetch)."""
+    newer, older = CAPTURES["c0058"], CAPTURES["c0059"]
+    same_month = [
+        dataclasses.replace(older, timestamp="20130501000000"),
+        newer,  # 20130512
+    ]
+    outcomes = {state_key(newer): "failed:http-503"}
+    decisions = plan_discovery_pages(same_month, outcomes, sampling="month")
+    assert [(d.capture.timestamp, d.reason) for d in decisions] == [
+        ("20130501000000", "discovery:fallback")
+    ]
+
+
+def test_discovery_all_reads_every_distinct_payload_once():
+    feed = caps("c0056", "c0057", "c0058", "c0059")
+    fetched = [d.capture for d in plan_discovery_pages(feed, {}, sampling="all")]
+    assert sorted(c.digest for c in fetched) == sorted({c.digest for c in feed})
+
+
+def test_an_unknown_sampling_is_refused():
+    with pytest.raises(ValueError, match="sampling"):
+        plan_discovery_pages([], {}, sampling="weekly")
+
+
 # -- accounting property -------------------------------------------------------------
 
 _URLS = [
@@ -473,11 +525,12 @@ def test_every_capture_gets_exactly_one_final_outcome(
         ),
         max_size=10,
     ),
+    sampling=st.sampled_from(["newest", "year", "month", "all"]),
     data=st.data(),
 )
-def test_discovery_accounts_for_every_listing_capture(captures, data):
+def test_discovery_accounts_for_every_listing_capture(captures, sampling, data):
     outcomes, fetched = _run(
-        lambda o: plan_discovery_pages(captures, o), captures, data
+        lambda o: plan_discovery_pages(captures, o, sampling=sampling), captures, data
     )
     assert set(outcomes) == {state_key(c) for c in captures}
     assert "fetching" not in outcomes.values()
