@@ -29,6 +29,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from ise_archive.normalize.charset import header_value
+
 logger = logging.getLogger(__name__)
 
 #: The replay modifier that returns a capture's payload unaltered.
@@ -169,7 +171,7 @@ def is_archived_response(headers: Mapping[Any, Any]) -> bool:
     ``headers`` may be a plain ``dict`` (any key case) or Scrapy's bytes-keyed
     ``Headers``.
     """
-    return _header(headers, "memento-datetime") is not None
+    return header_value(headers, "memento-datetime") is not None
 
 
 def archive_error_reason(
@@ -223,19 +225,3 @@ def capture_timestamp_to_datetime(ts: str) -> datetime:
         ts += "0" if ts[4] == "1" else "1"
     padded = ts + "00000101000000"[len(ts) :]
     return datetime.strptime(padded, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-
-
-def _header(headers: Mapping[Any, Any], name: str) -> str | None:
-    """One header's first value, matched case-insensitively; str or bytes keys and
-    values, single or list values (Scrapy ``Headers`` keeps lists of bytes)."""
-    # Scrapy's Headers.items() yields (bytes, list[bytes]); a dict plain pairs.
-    for key, value in headers.items():
-        key_text = key.decode("latin-1") if isinstance(key, bytes) else str(key)
-        if key_text.lower() != name:
-            continue
-        if isinstance(value, (list, tuple)):
-            if not value:
-                return None
-            value = value[0]
-        return value.decode("latin-1") if isinstance(value, bytes) else str(value)
-    return None

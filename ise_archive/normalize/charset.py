@@ -31,6 +31,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
@@ -70,14 +71,27 @@ class DecodedText:
     source: str
 
 
-def header_value(headers: Mapping[str, str] | None, name: str) -> str | None:
-    """A header's value, looked up case-insensitively (archives vary the case)."""
+def header_value(headers: Mapping[Any, Any] | None, name: str) -> str | None:
+    """A header's (first) value, looked up case-insensitively (archives vary the
+    case). Takes plain ``str`` mappings and Scrapy's ``Headers`` alike: bytes keys
+    and values, a list of values per name.
+
+    >>> header_value({b"Memento-Datetime": [b"Fri, 14 Jan 2011 07:11:09 GMT"]},
+    ...              "memento-datetime")
+    'Fri, 14 Jan 2011 07:11:09 GMT'
+    """
     if not headers:
         return None
     lowered = name.lower()
     for key, value in headers.items():
-        if key.lower() == lowered:
-            return value
+        key_text = key.decode("latin-1") if isinstance(key, bytes) else str(key)
+        if key_text.lower() != lowered:
+            continue
+        if isinstance(value, (list, tuple)):
+            if not value:
+                return None
+            value = value[0]
+        return value.decode("latin-1") if isinstance(value, bytes) else str(value)
     return None
 
 
