@@ -50,7 +50,7 @@ def test_demo_crawls_offline_and_stops_its_server(tmp_path: Path) -> None:
     assert demo.returncode == 0, stderr
     assert _session_members(demo.pid) == []
     assert "Traceback" not in stderr
-    assert f"done: 10 posts (and 31 known only from feeds) in {out}" in stdout
+    assert f"done: 10 posts (and 36 known only from feeds) in {out}" in stdout
     validated = subprocess.run(
         [sys.executable, "-m", "ise_archive", "validate", "--strict", str(out)],
         cwd=ROOT,
