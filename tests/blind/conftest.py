@@ -73,8 +73,9 @@ def blind_server() -> Iterator[WaybackServer]:
 def crawled(
     blind_server: WaybackServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
-    """A dataset as the README's crawl writes it (dev corpus, WARC on)."""
-    out = tmp_path_factory.mktemp("blind") / "dataset"
+    """A dataset as the README's crawl writes it (dev corpus, WARC on), in a
+    directory whose name has a space and non-ASCII letters."""
+    out = tmp_path_factory.mktemp("blind") / "dataset ünï"
     proc = run_crawl(blind_server.base_url, out, LOG_LEVEL="WARNING")
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out
@@ -83,6 +84,6 @@ def crawled(
 @pytest.fixture
 def dataset(crawled: Path, tmp_path: Path) -> Path:
     """A private copy of the crawled dataset, to damage."""
-    copy = tmp_path / "dataset"
+    copy = tmp_path / "dataset ünï"
     shutil.copytree(crawled, copy)
     return copy

@@ -192,3 +192,15 @@ def test_no_subcommand_is_a_usage_error() -> None:
     proc = cli()
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
+
+
+def test_extract_one_unreadable_path_among_several_loses_no_record(
+    tmp_path: Path,
+) -> None:
+    capture, _ = dev_capture("post")
+    proc = cli("extract", capture, tmp_path / "nope.html", capture)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stdout.splitlines()) == 2
+    assert [json.loads(x)["kind"] for x in proc.stdout.splitlines()] == ["post"] * 2
+    assert "nope.html" in proc.stderr

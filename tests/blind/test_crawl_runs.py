@@ -16,6 +16,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from tests.blind.conftest import cli
 from tests.e2e.crawl import ROOT, crawl_command, run_crawl, without_warc_locations
 from tests.wayback.server import WaybackServer
 
@@ -100,6 +102,38 @@ def test_ctrl_c_then_the_same_command_completes_the_dataset(
     assert records(out) == records(reference)
 
 
+def test_ctrl_c_stops_requesting_at_once_at_a_slow_pace(
+    wayback_server: WaybackServer, tmp_path: Path
+) -> None:
+    """Ctrl-C is "stopped by Ctrl-C ... run again: it resumes" (exit 130). At a slow
+    CDX pace (README: `-s ISE_ARCHIVE_CDX_RPM=10`) the crawl goes on sending the CDX
+    requests already queued, one per pool delay: at the default 20/min, 3 more
+    requests and 11 s after Ctrl-C; at `ISE_ARCHIVE_CDX_RPM=1`, 4 minutes. A user
+    who presses Ctrl-C wants the archive left alone now."""
+    out = tmp_path / "out"
+    command = crawl_command(wayback_server.base_url, out, LOG_LEVEL="WARNING")
+    command += ["-s", "ISE_ARCHIVE_CDX_RPM=12"]  # one CDX request every 5 s
+    crawl = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not wayback_server.requests_log and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1)
+    crawl.send_signal(signal.SIGINT)
+    pressed, at_signal = time.monotonic(), len(wayback_server.requests_log)
+    stdout, stderr = crawl.communicate(timeout=180)
+    took = time.monotonic() - pressed
+    after = len(wayback_server.requests_log) - at_signal
+    shown = f"{took:.0f} s and {after} requests after Ctrl-C\n{stdout}{stderr[-800:]}"
+    assert crawl.returncode == 130, shown
+    assert after == 0, shown
+
+
 def test_two_crawls_into_one_output_dir_do_not_corrupt_each_other(
     wayback_server: WaybackServer, tmp_path: Path
 ) -> None:
@@ -145,3 +179,22 @@ def readme_test_command() -> str:
 def test_readme_test_command_is_what_ci_runs() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert readme_test_command() in ci.splitlines()
+
+
+def test_unreachable_archive_then_validate_says_incomplete(tmp_path: Path) -> None:
+    """operations.md: an archive that cannot be reached is one ERROR line and exit
+    75; validate warns about the incomplete dataset and `--strict` fails it."""
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    out = tmp_path / "out"
+    proc = run_crawl(f"http://127.0.0.1:{port}", out, LOG_LEVEL="WARNING", timeout=120)
+    assert proc.returncode == 75, proc.stderr[-1500:]
+    assert "Traceback" not in proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if "ERROR" in line]
+    assert len(errors) == 1, proc.stderr
+    assert "cannot reach" in errors[0]
+    assert cli("validate", out).returncode == 0
+    strict = cli("validate", "--strict", out)
+    assert strict.returncode == 1
+    assert "did not finish" in strict.stderr
