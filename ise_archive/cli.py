@@ -119,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for add in (_add_extract, _add_validate, _add_export, _add_demo):
         add(commands, common)
-    _add_evidence_commands(commands)
+    _add_evidence_commands(commands, common)
     return parser
 
 
@@ -179,6 +179,7 @@ def _run_extract(args: argparse.Namespace) -> int:
     if args.paths.count("-") > 1:
         raise CommandError("'-' (standard input) can be given only once")
     status = ExitCode.OK
+    unreadable = 0
     for name in args.paths:
         try:
             body = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
@@ -186,7 +187,7 @@ def _run_extract(args: argparse.Namespace) -> int:
             result = _extract_page(page, url)
         except OSError as exc:
             _error(f"{name}: cannot read: {exc.strerror or exc}")
-            status = ExitCode.FAILED
+            status, unreadable = ExitCode.FAILED, unreadable + 1
             continue
         except IseArchiveError as exc:
             _error(f"{name}: {type(exc).__name__}: {exc}")
@@ -195,7 +196,8 @@ def _run_extract(args: argparse.Namespace) -> int:
         data = result.to_json()
         text = json.dumps(data, ensure_ascii=False, indent=2 if args.pretty else None)
         sys.stdout.write(text + "\n")
-    return status
+    # no path could be read at all: the command could not start (a bad path)
+    return ExitCode.CONFIG if unreadable == len(args.paths) else status
 
 
 def _extract_page(page: Any, url: str | None) -> Any:
@@ -243,11 +245,18 @@ def _checked_timestamp(value: str) -> str:
 
 
 def _checked_url(value: str) -> str:
+    from ise_archive.normalize.urls import is_site_url
+
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise CommandError(
             f"--url {value!r}: not an http(s) URL; give the page's original URL, "
             "e.g. http://www.ise.gov/blog/<author>/<slug>"
+        )
+    if not is_site_url(value.strip()):
+        raise CommandError(
+            f"--url {value!r}: not an ise.gov URL; give the page's original URL on "
+            "ise.gov, e.g. http://www.ise.gov/blog/<author>/<slug>"
         )
     return value.strip()
 
@@ -439,19 +448,23 @@ def _run_export(args: argparse.Namespace) -> int:
 # --- verify, rebuild (the WARC evidence) ---------------------------------------------
 
 
-def _add_evidence_commands(commands: argparse._SubParsersAction) -> None:
+def _add_evidence_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     """``verify`` and ``rebuild``: the commands that work from the stored WARCs."""
-    verify = commands.add_parser(
+    verify = _subparser(
+        commands,
         "verify",
-        help="re-hash every WARC payload and every dataset file (manifest.json), and "
+        common,
+        "re-hash every WARC payload and every dataset file (manifest.json), and "
         "check each rescued file against its WARC record",
     )
     verify.add_argument("output_dir", type=Path, metavar="OUTPUT_DIR")
     verify.set_defaults(run=_run_verify)
 
-    rebuild = commands.add_parser(
+    rebuild = _subparser(
+        commands,
         "rebuild",
-        help="rebuild the dataset from its stored WARC files, offline",
+        common,
+        "rebuild the dataset from its stored WARC files, offline",
     )
     rebuild.add_argument("output_dir", type=Path, metavar="OUTPUT_DIR")
     rebuild.add_argument(
@@ -469,12 +482,18 @@ def _add_evidence_commands(commands: argparse._SubParsersAction) -> None:
 def _run_rebuild(args: argparse.Namespace) -> int:
     """The crawl's own exit status; EXIT_CONFIG when there is nothing to rebuild
     from."""
+    from ise_archive.config import writable_directory
     from ise_archive.warc.rebuild import rebuild
 
     if args.workers is not None and args.workers < 1:
         _error(f"--workers {args.workers}: must be >= 1")
         return ExitCode.CONFIG
+    if not args.output_dir.is_dir():
+        _error(f"{args.output_dir}: not a directory")
+        return ExitCode.CONFIG
     try:
+        if args.out is not None:
+            writable_directory(args.out, "--out")
         return rebuild(
             args.output_dir, args.out or args.output_dir, workers=args.workers
         )
@@ -486,9 +505,9 @@ def _run_rebuild(args: argparse.Namespace) -> int:
 def _run_verify(args: argparse.Namespace) -> int:
     """Exit 1 when a WARC record or a manifest file does not match its digest."""
     from ise_archive.dataset.paths import WARC_DIR
-    from ise_archive.dataset.validation import manifest_problems
+    from ise_archive.dataset.validation import manifest_problems, unlisted_files
     from ise_archive.warc.files import file_evidence_problems
-    from ise_archive.warc.reader import verify_warcs, warc_files
+    from ise_archive.warc.reader import open_leftovers, verify_warcs, warc_files
 
     output_dir: Path = args.output_dir
     if not output_dir.is_dir():
@@ -497,7 +516,14 @@ def _run_verify(args: argparse.Namespace) -> int:
     warc_dir = output_dir / WARC_DIR
     problems = [(f"{WARC_DIR}/{p.path}", p.message) for p in verify_warcs(warc_dir)]
     problems += [(p.path, p.message) for p in manifest_problems(output_dir)]
+    problems += [(p.path, p.message) for p in unlisted_files(output_dir)]
     problems += [(p.path, p.message) for p in file_evidence_problems(output_dir)]
+    for leftover in open_leftovers(warc_dir):
+        sys.stdout.write(
+            f"{WARC_DIR}/{leftover.name}: note: left open by an interrupted run, not "
+            "part of the dataset and not verified (the next crawl or rebuild keeps "
+            "its records)\n"
+        )
     for where, message in problems:
         sys.stdout.write(f"{where}: {message}\n")
     if problems:

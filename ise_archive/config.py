@@ -15,7 +15,9 @@ settings over. The defaults live in :mod:`ise_archive.settings`, not here.
 from __future__ import annotations
 
 import difflib
+import logging
 import math
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,7 @@ from ise_archive.archive.archives import (
     unique_names,
 )
 from ise_archive.archive.cdx import CDXQuery, discovery_queries, exact_query
+from ise_archive.archive.wayback import capture_timestamp_to_datetime
 from ise_archive.errors import ConfigError
 from ise_archive.normalize.urls import canonical_post_url, is_site_url
 from ise_archive.plan.selection import LISTING_SAMPLINGS, SelectionPolicy
@@ -128,6 +131,19 @@ def positive(raw: Any) -> float:
     if value <= 0:
         raise ValueError("must be a number > 0")
     return value
+
+
+def at_least(low: float, unit: str) -> Callable[[Any], float]:
+    """A rate with a floor: slower than ``low`` a crawl would look hung (a request
+    every few hours) and a Ctrl-C would wait that long for the request in flight."""
+
+    def rule(raw: Any) -> float:
+        value = _number(raw)
+        if value < low:
+            raise ValueError(f"must be a number >= {low:g} ({unit})")
+        return value
+
+    return rule
 
 
 def non_negative(raw: Any) -> float:
@@ -272,8 +288,11 @@ RULES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "ISE_ARCHIVE_CDX_PORT_FORMS": ("cdx_port_forms", text_list),
     "ISE_ARCHIVE_FOLLOW_LISTINGS": ("follow_listings", boolean),
     "ISE_ARCHIVE_LISTING_SAMPLING": ("listing_sampling", one_of(*LISTING_SAMPLINGS)),
-    "ISE_ARCHIVE_CDX_RPM": ("cdx_rpm", positive),
-    "ISE_ARCHIVE_REPLAY_RPS": ("replay_rps", positive),
+    "ISE_ARCHIVE_CDX_RPM": ("cdx_rpm", at_least(0.1, "a request every 10 min")),
+    "ISE_ARCHIVE_REPLAY_RPS": (
+        "replay_rps",
+        at_least(0.01, "a request every 100 s"),
+    ),
     "ISE_ARCHIVE_CDX_CONCURRENCY": ("cdx_concurrency", int_at_least(1)),
     "ISE_ARCHIVE_REPLAY_CONCURRENCY": ("replay_concurrency", int_at_least(1)),
     "ISE_ARCHIVE_429_PAUSE": ("pause_429", non_negative),
@@ -319,7 +338,7 @@ def parse_config(values: Mapping[str, Any], *, current_year: int) -> CrawlConfig
     settings module's typed defaults); ``current_year`` resolves ``TO_YEAR = 0``
     (passed in: the library never reads the clock).
     """
-    problems: list[str] = []
+    problems = _unknown_settings(values)
     parsed: dict[str, Any] = {}
     for name, (field_name, rule) in RULES.items():
         raw = values.get(name)
@@ -339,6 +358,23 @@ def parse_config(values: Mapping[str, Any], *, current_year: int) -> CrawlConfig
     if problems:
         raise ConfigError(problems)
     return CrawlConfig(**parsed)
+
+
+#: Our settings' prefix: a name with it that no rule knows is a typo, refused, as
+#: Scrapy would silently ignore it and run at the default (``..._REPLAY_RPN=5``).
+SETTING_PREFIX = "ISE_ARCHIVE_"
+
+
+def _unknown_settings(values: Mapping[str, Any]) -> list[str]:
+    problems = []
+    for name in values:
+        if name.startswith(SETTING_PREFIX) and name not in RULES:
+            near = difflib.get_close_matches(name, RULES, n=1, cutoff=0.8)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            problems.append(
+                f"{name}: unknown setting{hint}; see ise_archive/settings.py"
+            )
+    return problems
 
 
 def _check_relations(
@@ -429,10 +465,11 @@ def parse_spider_arguments(
     for label in ("from", "to"):
         value = arguments.get(label)
         bounds[label] = None if value is None else str(value)
-        if value is not None and not (
-            str(value).isdigit() and 1 <= len(str(value)) <= 14
-        ):
-            problems.append(f"-a {label}={value!r}: use 1-14 digits (YYYY...)")
+        if value is not None and not _time_prefix(str(value)):
+            problems.append(
+                f"-a {label}={value!r}: use 1-14 digits of a real capture time "
+                "(YYYYMMDDhhmmss, e.g. 2011 or 201110)"
+            )
             bounds[label] = None
     low, high = bounds["from"], bounds["to"]
     if low and high and low.ljust(14, "0") > high.ljust(14, "9"):
@@ -455,6 +492,19 @@ def parse_spider_arguments(
         url_prefix=_prefix(str(prefix).strip()) if prefix else None,
         max_attempts=max_attempts,
     )
+
+
+def _time_prefix(value: str) -> bool:
+    """1-14 digits whose complete fields are a real time (no month 13, day 99)."""
+    if not (value.isdigit() and value.isascii() and 1 <= len(value) <= 14):
+        return False
+    if len(value) < 4:
+        return True
+    try:
+        capture_timestamp_to_datetime(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _prefix(prefix: str) -> str:
@@ -489,3 +539,36 @@ def run_parameters(
 def setting_names() -> tuple[str, ...]:
     """Every setting this module checks (for tests and documentation)."""
     return (*RULES, *SCRAPY_RULES)
+
+
+def writable_directory(directory: Path, name: str) -> None:
+    """Create ``directory`` if needed and check a file can be written in it, or
+    :class:`ConfigError` naming the setting or option ``name``."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"{name} ({str(directory)!r}) cannot be written: {exc.strerror or exc}"
+        ) from exc
+
+
+def logging_problems(level: Any, log_file: str | None) -> list[str]:
+    """What is wrong with the log level and file a run would open (a traceback
+    from the logging set-up otherwise, before the crawl command could check)."""
+    problems = []
+    try:
+        logging.Handler().setLevel(level)
+    except (TypeError, ValueError):
+        names = "CRITICAL, ERROR, WARNING, INFO, DEBUG"
+        problems.append(f"LOG_LEVEL / -L ({level!r}) must be one of {names}")
+    if log_file:
+        try:
+            with open(log_file, "a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            problems.append(
+                f"LOG_FILE ({log_file!r}) cannot be written: {exc.strerror or exc}"
+            )
+    return problems

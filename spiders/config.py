@@ -12,7 +12,12 @@ from datetime import UTC, datetime
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings, SettingsAttribute
 
-from ise_archive.config import CrawlConfig, parse_config, setting_names
+from ise_archive.config import (
+    SETTING_PREFIX,
+    CrawlConfig,
+    parse_config,
+    setting_names,
+)
 from ise_archive.errors import ConfigError
 
 #: Priority at which the spider sets DOWNLOAD_SLOTS; anything above is a user's.
@@ -21,10 +26,12 @@ SLOTS_PRIORITY = "spider"
 
 def crawl_config(settings: BaseSettings) -> CrawlConfig:
     """The checked settings of this crawl; :class:`ConfigError` names bad ones."""
+    names = set(setting_names())
     values = {}
-    for name in setting_names():
-        attribute = settings.attributes.get(name)
-        if isinstance(attribute, SettingsAttribute):
+    for name, attribute in settings.attributes.items():
+        # our prefix included: parse_config refuses a misspelt one
+        ours = name in names or name.startswith(SETTING_PREFIX)
+        if ours and isinstance(attribute, SettingsAttribute):
             values[name] = attribute.value
     return parse_config(values, current_year=datetime.now(UTC).year)
 

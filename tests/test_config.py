@@ -71,7 +71,7 @@ def test_every_setting_of_the_settings_module_is_checked() -> None:
         (
             "ISE_ARCHIVE_REPLAY_RPS",
             "0",
-            "ISE_ARCHIVE_REPLAY_RPS ('0') must be a number > 0",
+            "ISE_ARCHIVE_REPLAY_RPS ('0') must be a number >= 0.01",
         ),
         ("ISE_ARCHIVE_REPLAY_RPS", "nan", "must be a finite number"),
         ("ISE_ARCHIVE_CDX_CONCURRENCY", "0", "must be a whole number >= 1"),
@@ -121,6 +121,34 @@ def test_a_bad_value_is_refused_naming_the_setting(
     with pytest.raises(ConfigError) as refused:
         config(**{name: value})
     assert message in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("ISE_ARCHIVE_CDX_RPM", "0.0000001", "must be a number >= 0.1"),
+        ("ISE_ARCHIVE_CDX_FILTERS", "statuscode:(", "its regex is broken"),
+        ("ISE_ARCHIVE_LISTING_SAMPLING", "weekly", "must be one of newest"),
+    ],
+)
+def test_a_value_that_would_hang_or_fail_every_query_is_refused(
+    name: str, value: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        config(**{name: value})
+    assert message in str(refused.value)
+
+
+def test_a_misspelt_setting_of_ours_is_refused_with_the_nearest_name() -> None:
+    """Scrapy ignores a setting nobody reads: ISE_ARCHIVE_REPLAY_RPN=5 would run at
+    the default rate, exit 0."""
+    with pytest.raises(ConfigError) as refused:
+        config(ISE_ARCHIVE_REPLAY_RPN="5", ISE_ARCHIVE_NO_SUCH_THING="1")
+    assert refused.value.problems[:2] == [
+        "ISE_ARCHIVE_REPLAY_RPN: unknown setting (did you mean "
+        "ISE_ARCHIVE_REPLAY_RPS?); see ise_archive/settings.py",
+        "ISE_ARCHIVE_NO_SUCH_THING: unknown setting; see ise_archive/settings.py",
+    ]
 
 
 def test_every_bad_value_is_reported_at_once() -> None:
@@ -194,6 +222,8 @@ def test_arguments_make_the_policy() -> None:
         ({"bogusarg": "1"}, "-a bogusarg: unknown argument (known: versions, from"),
         ({"from": "2015", "to": "2011"}, "-a from=2015 is after -a to=2011"),
         ({"from": "abcd"}, "-a from='abcd': use 1-14 digits"),
+        ({"from": "20151399"}, "-a from='20151399': use 1-14 digits of a real"),
+        ({"to": "201302301200"}, "-a to='201302301200': use 1-14 digits of a real"),
         ({"prefix": "http://example.com/"}, "-a prefix='http://example.com/': must be"),
         ({"versions": "newest"}, "-a versions='newest': use 'latest' or 'all'"),
     ],

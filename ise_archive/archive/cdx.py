@@ -154,6 +154,20 @@ class CDXQuery:
                         f"{name} {value!r} is not {form} over a CDX field "
                         f"({', '.join(CDX_FIELDS)})"
                     )
+            for value in self.filters:
+                _check_regex(value)
+
+
+def _check_regex(cdx_filter: str) -> None:
+    """A filter's regex must compile: the server answers a broken one with HTTP 400
+    on every query, after the crawl has started. Python's ``re`` stands in for the
+    servers' Java regex (the syntax a filter needs is common to both)."""
+    regex = cdx_filter.lstrip("!~").split(":", 1)[1]
+    try:
+        re.compile(regex)
+    except re.error as exc:
+        message = f"filter {cdx_filter!r}: its regex is broken ({exc})"
+        raise ValueError(message) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,12 +24,15 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from ise_archive.dataset.checksums import file_sha256
 from ise_archive.dataset.paths import (
+    CARD_FILE,
     DATAPACKAGE_FILE,
     FILES_DIR,
     MANIFEST_FILE,
     POSTS_DIR,
     RECORDS_FILE,
     SCHEMA_FILE,
+    WACZ_FILE,
+    WARC_DIR,
     post_markdown_path,
     safe_join,
 )
@@ -215,7 +218,7 @@ def validate_dataset(output_dir: Path) -> list[Problem]:
     problems += _records_problems(output_dir, expected_md)
     problems += _markdown_problems(output_dir, expected_md)
     problems += _package_problems(output_dir)
-    problems += _unlisted_files(output_dir)
+    problems += unlisted_files(output_dir)
     logger.info(
         "Validated %(dir)s: %(n)d problem(s)", {"dir": output_dir, "n": len(problems)}
     )
@@ -281,21 +284,36 @@ def _file_entry_problems(output_dir: Path, entry: dict[str, Any]) -> Iterator[Pr
         yield Problem(name, "does not match its SHA-256 in the manifest (modified?)")
 
 
-def _unlisted_files(output_dir: Path) -> list[Problem]:
-    """Files under ``files/`` the manifest does not list: no record uses them (a
-    mirror kept without ``rsync --delete``, or a file put there by hand)."""
+def unlisted_files(output_dir: Path) -> list[Problem]:
+    """Dataset files the manifest does not list, so no checksum vouches for them:
+    a manifest edited or cut short, or under ``files/`` a file no record uses (a
+    mirror kept without ``rsync --delete``, or one put there by hand). Only the
+    dataset's own names count; anything else a user keeps beside it is theirs."""
     manifest = _load_json(output_dir / MANIFEST_FILE)
     entries = manifest.get("files") if isinstance(manifest, dict) else None
     if not isinstance(entries, list):
         return []  # reported by manifest_problems
     listed = {str(e.get("path")) for e in entries if isinstance(e, dict)}
-    files_dir = output_dir / FILES_DIR
-    return [
-        Problem(name, "is not listed in the manifest (no record uses it)")
-        for path in sorted(files_dir.rglob("*"))
-        if path.is_file()
-        and (name := path.relative_to(output_dir).as_posix()) not in listed
-    ]
+    problems = []
+    for path in _dataset_files(output_dir):
+        name = path.relative_to(output_dir).as_posix()
+        if name in listed:
+            continue
+        why = "no record uses it" if name.startswith(f"{FILES_DIR}/") else "unchecked"
+        problems.append(Problem(name, f"is not listed in the manifest ({why})"))
+    return problems
+
+
+def _dataset_files(output_dir: Path) -> list[Path]:
+    """The files a dataset writes: its fixed files, Markdown, closed WARC files,
+    the WACZ and the rescued files (a ``.open`` WARC is a killed run's, recovered
+    by the next one)."""
+    fixed = (RECORDS_FILE, SCHEMA_FILE, DATAPACKAGE_FILE, CARD_FILE, WACZ_FILE)
+    found = [output_dir / name for name in fixed]
+    found += (output_dir / POSTS_DIR).rglob("*.md")
+    found += (output_dir / WARC_DIR).glob("*.warc.gz")
+    found += (output_dir / FILES_DIR).rglob("*")
+    return sorted(path for path in found if path.is_file())
 
 
 def _records_problems(output_dir: Path, expected_md: set[str]) -> list[Problem]:

@@ -11,6 +11,8 @@ This module never writes.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -23,6 +25,7 @@ from ise_archive.warc.digest import same_digest
 from ise_archive.warc.writer import (
     CAPTURE_ROLES,
     CDX_DIGEST_HEADER,
+    OPEN_SUFFIX,
     ROLE_HEADER,
     SUFFIX,
     VERIFIED_HEADER,
@@ -117,13 +120,43 @@ def iter_heads(directory: Path) -> Iterator[tuple[str, int, str, str, int]]:
 
 
 def verify_warcs(directory: Path) -> Iterator[WarcProblem]:
-    """Every record whose bytes do not match its digests, and every unreadable file."""
+    """Every record whose bytes do not match its digests, and every unreadable file.
+
+    warcio writes what zlib says of a damaged gzip member straight to stderr, once
+    per block it fails on; those lines become one problem of the file here, so a
+    damaged WARC is named once, in the command's own words.
+    """
     for path in warc_files(directory):
-        try:
-            yield from _verify_file(path)
-        except READ_ERRORS as exc:
-            detail = " ".join(str(exc).split())[:200]  # one line, however it reads
-            yield WarcProblem(path.name, f"unreadable: {type(exc).__name__}: {detail}")
+        complaints = io.StringIO()
+        with contextlib.redirect_stderr(complaints):
+            try:
+                found = list(_verify_file(path))
+            except READ_ERRORS as exc:
+                detail = " ".join(str(exc).split())[:200]  # one line, however long
+                found = [
+                    WarcProblem(
+                        path.name, f"unreadable: {type(exc).__name__}: {detail}"
+                    )
+                ]
+        said = [line for line in complaints.getvalue().splitlines() if line.strip()]
+        if said:
+            found.insert(
+                0,
+                WarcProblem(
+                    path.name,
+                    f"damaged compressed data ({said[0].strip()}; "
+                    f"{len(said)} time(s)): a byte changed or the file was cut",
+                ),
+            )
+        yield from found
+
+
+def open_leftovers(directory: Path) -> list[Path]:
+    """WARC files a killed run left open (``.open``): not part of the dataset; the
+    next crawl or rebuild closes and keeps them."""
+    if not directory.is_dir():
+        return []
+    return sorted(directory.glob(f"*{SUFFIX}{OPEN_SUFFIX}"))
 
 
 def _verify_file(path: Path) -> Iterator[WarcProblem]:

@@ -15,13 +15,19 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import tempfile
+from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
-from ise_archive.config import CrawlConfig, parse_spider_arguments
+from ise_archive.config import (
+    CrawlConfig,
+    logging_problems,
+    parse_spider_arguments,
+    writable_directory,
+)
 from ise_archive.errors import ConfigError, StateError
 from ise_archive.exit_codes import ExitCode
+from ise_archive.store.lock import OutputLock
 from ise_archive.store.state import State
 from spiders.config import crawl_config
 from spiders.run import CrawlRun
@@ -34,6 +40,18 @@ class Command(ScrapyCrawlCommand):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
+        # Scrapy opens the log right after this, with a traceback for a bad level
+        # or an unwritable file: check both first (exit 3, one line each)
+        problems = logging_problems(
+            self.settings.get("LOG_LEVEL"),
+            self.settings.get("LOG_FILE")
+            if self.settings.getbool("LOG_ENABLED")
+            else None,
+        )
+        for problem in problems:
+            sys.stderr.write(f"Cannot start the crawl: {problem}\n")
+        if problems:
+            raise SystemExit(ExitCode.CONFIG)
         quiet_terminal(self.settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -45,7 +63,10 @@ class Command(ScrapyCrawlCommand):
             # the spider's update_settings checks every setting here; the public
             # create_crawler (Command._create_crawler only exists from Scrapy 2.18)
             crawler = self.crawler_process.create_crawler(args[0])
-            preflight(crawl_config(crawler.settings), opts.spargs)
+            config = crawl_config(crawler.settings)
+            preflight(config, opts.spargs, jobdir=crawler.settings.get("JOBDIR"))
+            # held until this process ends: one run at a time per dataset
+            lock = OutputLock.acquire(config.output_dir)  # noqa: F841
         except ConfigError as exc:
             for problem in exc.problems:
                 sys.stderr.write(f"Cannot start the crawl: {problem}\n")
@@ -83,18 +104,14 @@ class Command(ScrapyCrawlCommand):
             sys.stdout.write(run.summary + "\n")
 
 
-def preflight(config: CrawlConfig, arguments: dict[str, str]) -> None:
+def preflight(
+    config: CrawlConfig, arguments: dict[str, str], *, jobdir: str | None = None
+) -> None:
     """Everything a run needs before its first request, or :class:`ConfigError`."""
     parse_spider_arguments(arguments, max_attempts=config.max_attempts)
-    try:
-        config.output_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=config.output_dir):
-            pass
-    except OSError as exc:
-        raise ConfigError(
-            f"OUTPUT_DIR ({str(config.output_dir)!r}) cannot be written: "
-            f"{exc.strerror or exc}"
-        ) from exc
+    writable_directory(config.output_dir, "OUTPUT_DIR")
+    if jobdir:
+        writable_directory(Path(jobdir), "JOBDIR")
     try:
         State.open(config.state_path).close()
     except StateError as exc:

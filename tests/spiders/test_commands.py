@@ -53,6 +53,17 @@ def test_a_refusing_archive_exits_75_with_the_summary(tmp_path: Path) -> None:
         (("-a", "version=all"), "did you mean -a versions=...?"),
         (("-a", "from=2015", "-a", "to=2011"), "-a from=2015 is after -a to=2011"),
         (("-a", "prefix=http://example.com/"), "must be a URL on ise.gov"),
+        # found by a blind round: each ran, hung, or gave a traceback
+        (("-a", "from=20151399"), "-a from='20151399': use 1-14 digits of a real"),
+        (("-s", "ISE_ARCHIVE_REPLAY_RPN=5"), "did you mean ISE_ARCHIVE_REPLAY_RPS?"),
+        (("-s", "ISE_ARCHIVE_CDX_FILTERS=statuscode:("), "its regex is broken"),
+        (("-s", "ISE_ARCHIVE_CDX_RPM=0.0000001"), "must be a number >= 0.1"),
+        (("-s", "JOBDIR=/proc/forbidden/job"), "JOBDIR ('/proc/forbidden/job') cannot"),
+        (
+            ("-s", "LOG_FILE=/proc/forbidden/x.log"),
+            "LOG_FILE ('/proc/forbidden/x.log')",
+        ),
+        (("-L", "BOGUS"), "LOG_LEVEL / -L ('BOGUS') must be one of"),
     ],
 )
 def test_a_bad_setting_or_argument_exits_3_before_any_request(
