@@ -533,6 +533,14 @@ def run_parameters(
         "cdx_prefixes": sorted({q.url for q in queries}),
         "cdx_filters": list(queries[0].filters) if queries else [],
         "cdx_collapse": queries[0].collapse if queries else None,
+        # what else decides which records exist and what fields they carry
+        "follow_listings": config.follow_listings,
+        "listing_sampling": config.listing_sampling,
+        "max_attempts": config.max_attempts,
+        "max_page_bytes": config.max_page_bytes,
+        "attachments": config.attachments,
+        "max_attachment_bytes": config.max_attachment_bytes,
+        "check_links": config.check_links,
     }
 
 

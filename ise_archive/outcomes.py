@@ -122,6 +122,11 @@ OUTCOME_MEANINGS: tuple[tuple[str, str], ...] = (
     ),
     ("skip:revisit", "a revisit record pointing at content not otherwise listed"),
     (
+        "skip:node-alias-known",
+        "the post under its `/node/<nid>` address, once its content was read under "
+        "its alias URL: not fetched",
+    ),
+    (
         "skip:same-digest-as:<capture>",
         "same bytes as a capture that failed or was not a post: not fetched again",
     ),

@@ -223,8 +223,8 @@ What the archive served is kept next to what was extracted from it:
 - `ise-archive.wacz`: the same WARC files packaged with their index and a list of the
   post captures the records use, with titles. Open it in
   [ReplayWeb.page](https://replayweb.page) (drop the file on the page) or in pywb
-  (`wb-manager init ise && wb-manager add ise ise-archive.wacz && wayback`) to read
-  each post as it was served.
+  (`wb-manager init ise && wb-manager add --unpack-wacz ise ise-archive.wacz &&
+  wayback`) to read each post as it was served.
 
 Check and rebuild with the `ise-archive` command:
 

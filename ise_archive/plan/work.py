@@ -62,6 +62,8 @@ PHASES = ("listings", "posts", "nodes")
 #: The archive's nearest-capture redirects followed for one capture: the Wayback
 #: Machine answers an ``id_`` URL with at most one or two before the capture.
 MAX_REDIRECT_HOPS = 3
+#: The outcome of a ``/node/N`` capture of a post already read under its alias.
+NODE_ALIAS_KNOWN = "skip:node-alias-known"
 #: Outcomes after which a capture needs no fetch of its own.
 _SETTLED_OR_UNDERWAY = frozenset({"record", "duplicate", "fetching"})
 
@@ -242,14 +244,16 @@ class WorkPlan:
                 return
 
     def _settle_known_node(self, group: str, captures: list[Capture]) -> bool:
-        """``/node/N`` captures of a post fetched under its alias add nothing."""
+        """``/node/N`` captures of a post fetched under its alias add nothing: a
+        skip, not a ``duplicate`` (their bytes differ from what was read: another
+        address, another theme's chrome)."""
         alias = self.state.alias(int(group.split(":", 1)[1]))
         if alias is None:
             return False
         outcomes = self.state.outcomes_of(group)
         for capture in captures:
             if state_key(capture) not in outcomes:
-                self.settle(capture, "duplicate")
+                self.settle(capture, NODE_ALIAS_KNOWN)
         return True
 
     # --- what an answer means ----------------------------------------------------

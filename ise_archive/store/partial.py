@@ -23,8 +23,9 @@ from collections.abc import Iterable, Sequence
 import lxml.html
 from lxml import etree
 
+from ise_archive.archive.archives import WebArchive, parse_archive
 from ise_archive.markdown.converter import render_markdown
-from ise_archive.records import Post, Teaser
+from ise_archive.records import CaptureRef, Post, Teaser
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +39,16 @@ PARTIAL_NOTE = (
 )
 
 
-def partial_post(teasers: Sequence[Teaser]) -> Post | None:
+def partial_post(
+    teasers: Sequence[Teaser], *, archive_base_url: str = ""
+) -> Post | None:
     """The partial record of one post from its teasers; None when none has a title
-    (a record without a title would say nothing a reader could use)."""
+    (a record without a title would say nothing a reader could use).
+
+    Its links get their ``archived_url`` like a full record's, at the time of the
+    feed or listing capture the teaser text came from, in the archive that holds
+    it (``archive_base_url`` names the main one): the post itself is gone, the
+    pages it linked to may not be."""
     if not teasers:
         return None
     newest = sorted(teasers, key=_source_time, reverse=True)
@@ -69,8 +77,25 @@ def partial_post(teasers: Sequence[Teaser]) -> Post | None:
         completeness="partial",
         sources=tuple(url for url, _ in sources),
     )
-    post = render_markdown(post, body_teaser.body_html)
+    archive = _source_archive(body_teaser.source, archive_base_url)
+    post = render_markdown(post, body_teaser.body_html, archive)
     return dataclasses.replace(post, markdown=_with_note(post.markdown))
+
+
+def _source_archive(
+    source: CaptureRef | None, archive_base_url: str
+) -> WebArchive | None:
+    """The archive holding the teaser's feed or listing capture, read off its replay
+    URL (``<root>/web/<ts>/...`` a Wayback Machine, ``<root>/<ts>/...`` a pywb
+    collection: a feed may come from another archive than the main one)."""
+    if source is None:
+        return None
+    head, found, _ = source.archive_url.partition(f"/{source.timestamp}")
+    if found and head.endswith("/web"):
+        return parse_archive("wayback:" + head.removesuffix("/web"))
+    if found and head:
+        return parse_archive("pywb:" + head)
+    return parse_archive(archive_base_url) if archive_base_url else None
 
 
 def _with_note(markdown: str) -> str:

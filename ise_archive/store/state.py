@@ -543,7 +543,7 @@ class State:
                 )
         return len(rows)
 
-    def partial_posts(self) -> list[Post]:
+    def partial_posts(self, *, archive_base_url: str = "") -> list[Post]:
         """A partial record per post known only from teasers, by (published, url).
 
         A URL with a full record (a row in ``posts``) gets none: a full page found
@@ -558,14 +558,18 @@ class State:
         )
         for url, text in rows:
             teasers.setdefault(url, []).append(teaser_from_json(json.loads(text)))
-        posts = [p for p in map(partial_post, teasers.values()) if p is not None]
+        built = (
+            partial_post(group, archive_base_url=archive_base_url)
+            for group in teasers.values()
+        )
+        posts = [p for p in built if p is not None]
         return sorted(posts, key=_record_order)
 
     def dataset_posts(self, *, archive_base_url: str) -> Iterator[Post]:
         """Every record of the dataset, full and partial, by (published, url)."""
         return heapq.merge(
             self.merged_posts(archive_base_url=archive_base_url),
-            self.partial_posts(),
+            self.partial_posts(archive_base_url=archive_base_url),
             key=_record_order,
         )
 

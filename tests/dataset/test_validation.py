@@ -263,7 +263,20 @@ def test_missing_markdown_file_is_reported(dataset: Path) -> None:
 def test_markdown_file_without_record_is_reported(dataset: Path) -> None:
     (dataset / "posts/2011/10/stray.md").write_text("---\n---\n")
     assert validate_dataset(dataset) == [
-        Problem("posts/2011/10/stray.md", "Markdown file has no record")
+        Problem("posts/2011/10/stray.md", "Markdown file has no record"),
+        Problem("posts/2011/10/stray.md", "is not listed in the manifest (unchecked)"),
+    ]
+
+
+def test_a_manifest_that_leaves_out_a_dataset_file_is_reported(dataset: Path) -> None:
+    """No checksum vouches for a file the manifest does not list (a cut or edited
+    manifest); files a user keeps beside the dataset are theirs."""
+    manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"] = [f for f in manifest["files"] if f["path"] != "records.jsonl"]
+    (dataset / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (dataset / "notes.txt").write_text("mine\n", encoding="utf-8")
+    assert validate_dataset(dataset) == [
+        Problem("records.jsonl", "is not listed in the manifest (unchecked)")
     ]
 
 

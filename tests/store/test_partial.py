@@ -85,6 +85,30 @@ def test_partial_record_is_valid_and_its_document_says_partial() -> None:
     assert lines[:2] == ["# NIEM 3.2 and Beyond", PARTIAL_NOTE]
 
 
+def test_partial_records_links_have_an_archived_way_in() -> None:
+    """The post is gone, not what it linked to: each link gets its archive URL at
+    the time of the feed capture the teaser came from, in that capture's archive."""
+    linked = dataclasses.replace(
+        FROM_FEED,
+        body_html='<p>See <a href="https://www.niem.gov/">NIEM.gov</a>.</p>',
+        source=CaptureRef(
+            timestamp="20160201120000",
+            archive_url=f"https://eot.example/eot2016/20160201120000/{FEED}",
+            original=FEED,
+        ),
+    )
+    record = partial_post([linked], archive_base_url=BASE)
+    assert record is not None
+    eot = "https://eot.example/eot2016/20160201120000/"
+    assert [(link.url, link.archived_url) for link in record.links] == [
+        ("https://www.niem.gov/", f"{eot}https://www.niem.gov/"),
+        (NIEM.url, f"{eot}{NIEM.url}"),  # the tag's page
+    ]
+    assert "https://eot.example/eot2016/20160201120000/https://www.niem.gov/" in (
+        record.markdown
+    )
+
+
 def test_no_partial_record_without_a_title() -> None:
     assert partial_post([dataclasses.replace(FROM_FEED, title="")]) is None
     assert partial_post([]) is None
