@@ -90,7 +90,7 @@ def test_bad_rates_are_refused(tmp_path: Path, name: str, value: object) -> None
     ("arguments", "message"),
     [
         ({"versions": "bogus"}, "-a versions='bogus': use 'latest' or 'all'"),
-        ({"from": "20x1"}, "-a from='20x1': use 1-14 digits (YYYY...)"),
+        ({"from": "20x1"}, "-a from='20x1': use 1-14 digits of a real capture time"),
         ({"to": "201301011200000"}, "-a to='201301011200000': use 1-14 digits"),
         ({"version": "all"}, "-a version: unknown argument (did you mean -a versions"),
         ({"from": "2015", "to": "2011"}, "-a from=2015 is after -a to=2011"),
