@@ -47,6 +47,8 @@ class Dataset:
     producer_root: Path
     added_attachments: tuple[str, ...]
     missing_attachment: str
+    #: the archive the crawl read: ground truth for what its index lists
+    archive: Archive
 
     def records(self) -> list[dict[str, Any]]:
         text = (self.root / "records.jsonl").read_text(encoding="utf-8")
@@ -104,4 +106,5 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dataset]:
         producer_root=producer_root,
         added_attachments=tuple(added),
         missing_attachment=kept_missing,
+        archive=archive,
     )

@@ -114,6 +114,8 @@ def test_each_capture_offset_is_its_response_record(dataset: Dataset) -> None:
         if capture["verified"]:
             assert digest == capture["digest"]
             assert headers.get_header("ISE-Archive-Digest-Match") == "true"
+        assert headers.get_header("ISE-Archive-CDX-Digest") == capture["digest"]
+        assert headers.protocol == "WARC/1.1"
         source = headers.get_header("WARC-Source-URI")
         assert source.endswith(f"/{capture['timestamp']}id_/{capture['original']}")
     assert count
@@ -231,3 +233,15 @@ def test_pywb_replays_a_post_with_its_original_bytes(
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_each_warc_file_starts_with_its_warcinfo(dataset: Dataset) -> None:
+    """docs/evidence.md: each file starts with a `warcinfo` record naming the
+    software and its version."""
+    version = dataset.manifest()["tool"]["version"]
+    for path in warc_files(dataset):
+        with path.open("rb") as stream:
+            first = next(iter(ArchiveIterator(stream)))
+            assert first.rec_headers.get_header("WARC-Type") == "warcinfo"
+            info = first.content_stream().read().decode("utf-8")
+        assert f"ise-archive {version}" in info or f"ise-archive/{version}" in info

@@ -18,6 +18,7 @@ import pytest
 
 from tests.consumer.conftest import Dataset
 from tests.consumer.tools import run, tool
+from tests.wayback.archive import surt_urlkey
 
 EASTERN = ZoneInfo("America/New_York")
 TIMESTAMP = re.compile(r"\d{14}")
@@ -292,3 +293,18 @@ def test_manifest_counts_agree_with_the_records(dataset: Dataset) -> None:
     assert counts["attachments_missing"] == sum(
         bool(a.get("missing")) for a in attachments
     )
+
+
+def test_link_checks_agree_with_the_archive_index(dataset: Dataset) -> None:
+    """docs/dataset.md: `archived` is true when the archive's CDX index lists a
+    capture of the link that is not a 4xx/5xx page, false when it lists none."""
+    checked = 0
+    for record in dataset.records():
+        for link in record["links"]:
+            if "archived" not in link:
+                continue
+            rows = dataset.archive.captures_of(surt_urlkey(link["url"]))
+            listed = any(not row.statuscode.startswith(("4", "5")) for row in rows)
+            assert link["archived"] is listed, link["url"]
+            checked += 1
+    assert checked
