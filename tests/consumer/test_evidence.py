@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import socket
 import subprocess
 import time
@@ -29,6 +30,13 @@ def warc_files(dataset: Dataset) -> list[Path]:
     files = sorted((dataset.root / "warc").glob("*.warc.gz"))
     assert files
     return files
+
+
+def test_warc_files_are_named_by_run(dataset: Dataset) -> None:
+    """The card: each run adds its own files, `ise-archive-<run>-<n>.warc.gz`."""
+    run_id = re.escape(dataset.manifest()["crawl"]["run_id"])
+    for path in warc_files(dataset):
+        assert re.fullmatch(rf"ise-archive-{run_id}-\d+\.warc\.gz", path.name)
 
 
 def record_at(dataset: Dataset, warc: dict[str, Any]) -> tuple[ArcWarcRecord, bytes]:
@@ -230,6 +238,12 @@ def test_pywb_replays_a_post_with_its_original_bytes(
                 time.sleep(0.2)
         _, payload = record_at(dataset, capture["warc"])
         assert body == payload
+        attachment = next(
+            a for r in dataset.records() for a in r["attachments"] if a.get("path")
+        )
+        file_url = f"http://127.0.0.1:{port}/ise/{attachment['timestamp']}id_/"
+        file_bytes = _get(file_url + attachment["url"])
+        assert file_bytes == (dataset.root / attachment["path"]).read_bytes()
     finally:
         server.terminate()
         server.wait(timeout=10)

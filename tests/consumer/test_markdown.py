@@ -3,8 +3,10 @@ YAML parser for the header, and the layout docs/markdown.md describes."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,24 @@ def destinations(markdown: str) -> list[str]:
     return found
 
 
+def expected_slug(url: str) -> str:
+    """docs/dataset.md: the last URL segment, percent-decoded, NFKC-normalized,
+    folded to ASCII, lower-cased, apostrophes dropped, every other run of
+    characters outside `[a-z0-9]` a single `-`; over 120 characters cut and
+    ended with `-` plus 8 hex digits of its SHA-256."""
+    text = unicodedata.normalize("NFKC", unquote(url.rstrip("/").rsplit("/", 1)[1]))
+    folded = ""
+    for char in text:
+        if char in "'’":
+            continue
+        ascii_form = unicodedata.normalize("NFKD", char).encode("ascii", "ignore")
+        folded += ascii_form.decode() if ascii_form else " "
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    if len(slug) > 120:
+        slug = slug[:111] + "-" + hashlib.sha256(slug.encode()).hexdigest()[:8]
+    return slug
+
+
 def published_line(published: str) -> str:
     """docs/markdown.md: `Published: <Weekday>, <Month> <day>, <year>` plus
     ` <h>:<mm> AM|PM <zone>` for a time, EDT/EST for -04:00/-05:00."""
@@ -72,6 +92,9 @@ def test_one_markdown_file_per_record_in_its_month(dataset: Dataset) -> None:
         month = published[:7].split("-") if published else ["undated"]
         assert list(path.parts[1:-1]) == month, path
         assert re.fullmatch(r"[a-z0-9-]+\.md", path.name), path
+        slug = expected_slug(record["url"])
+        collision = hashlib.sha256(record["url"].encode()).hexdigest()[:8]
+        assert path.stem in {slug, f"{slug}-{collision}"}, record["url"]
 
 
 def test_header_repeats_the_record(dataset: Dataset) -> None:

@@ -248,6 +248,12 @@ def test_rescued_attachments_match_their_files(dataset: Dataset) -> None:
             path = Path(attachment["path"])
             assert not path.is_absolute() and path.parts[0] == "files"
             assert ".." not in path.parts
+            # docs/dataset.md: every part made of [a-z0-9-], host and extension
+            # keep their dots
+            assert re.fullmatch(r"[a-z0-9.-]+", path.parts[1])
+            *directories, name = path.parts[2:]
+            assert all(re.fullmatch(r"[a-z0-9-]+", part) for part in directories)
+            assert re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9]+)?", name), path
             data = (dataset.root / path).read_bytes()
             assert hashlib.sha256(data).hexdigest() == attachment["sha256"]
             assert len(data) == attachment["size"]
@@ -308,3 +314,27 @@ def test_link_checks_agree_with_the_archive_index(dataset: Dataset) -> None:
             assert link["archived"] is listed, link["url"]
             checked += 1
     assert checked
+
+
+def test_captures_are_the_archive_index_rows_of_the_post(dataset: Dataset) -> None:
+    """Every `captures[]` entry is a row of the archive's index (timestamp,
+    original, digest, status, mimetype as listed), and every row of the post's
+    own URL is in `captures[]`."""
+    for record in dataset.records():
+        listed = {
+            (c["timestamp"], c["original"], c["digest"], c["status"], c["mimetype"])
+            for c in record["captures"]
+        }
+        for key in {surt_urlkey(original) for _, original, *_ in listed}:
+            rows = dataset.archive.captures_of(key)
+            known = {
+                (r.timestamp, r.original, r.digest, r.statuscode, r.mimetype)
+                for r in rows
+            }
+            mine = {entry for entry in listed if surt_urlkey(entry[1]) == key}
+            assert mine <= known, record["url"]
+        if record["completeness"] == "full":
+            own = dataset.archive.captures_of(surt_urlkey(record["url"]))
+            assert {(r.timestamp, r.original) for r in own} <= {
+                entry[:2] for entry in listed
+            }, record["url"]

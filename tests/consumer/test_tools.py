@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from warcio.archiveiterator import ArchiveIterator
 
 from tests.consumer.conftest import PRODUCER_MARK, Dataset
 from tests.consumer.tools import ROOT, ise_archive
@@ -183,3 +184,30 @@ def test_rebuild_from_the_warcs_gives_the_same_dataset(
     assert code == 0, output
     code, output = consumer_run("validate", "--strict", ".", cwd=rebuilt)
     assert code == 0, output
+
+
+def test_manifest_parameters_say_how_the_run_was_made(dataset: Dataset) -> None:
+    """docs/dataset.md: `parameters` holds "the run's settings"; the crawl ran
+    with link checks and attachments on, which decide fields of every record
+    (`links[].archived`, `attachments`)."""
+    names = {name.lower() for name in dataset.manifest()["parameters"]}
+    assert any("check_links" in name for name in names), sorted(names)
+    assert any("attachments" in name for name in names), sorted(names)
+
+
+def test_the_crawl_time_is_the_only_clock_value(dataset: Dataset) -> None:
+    """docs/dataset.md: "The crawl's time is the only clock value in the
+    dataset" (`manifest.json` `crawl.started`); the WARC files and the WACZ are
+    dataset files (listed in the manifest)."""
+    started = dataset.manifest()["crawl"]["started"]
+    stamps = set()
+    for path in sorted((dataset.root / "warc").glob("*.warc.gz")):
+        with path.open("rb") as stream:
+            for warc_record in ArchiveIterator(stream):
+                headers = warc_record.rec_headers
+                # a capture's or file's WARC-Date is the capture time, not a clock
+                if headers.get_header("ISE-Archive-Role") not in {"capture", "file"}:
+                    stamps.add(headers.get_header("WARC-Date"))
+    with zipfile.ZipFile(dataset.root / "ise-archive.wacz") as wacz:
+        stamps.add(json.loads(wacz.read("datapackage.json"))["created"])
+    assert stamps <= {started}
