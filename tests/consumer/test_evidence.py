@@ -246,7 +246,11 @@ def test_pywb_replays_a_post_with_its_original_bytes(
         assert file_bytes == (dataset.root / attachment["path"]).read_bytes()
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
 
 
 def test_each_warc_file_starts_with_its_warcinfo(dataset: Dataset) -> None:
