@@ -179,14 +179,17 @@ def test_warcio_extract_prints_the_record_at_an_offset(dataset: Dataset) -> None
 
 
 def test_pywb_adds_the_wacz_as_the_docs_say(dataset: Dataset, tmp_path: Path) -> None:
-    """docs/evidence.md and the card: `wb-manager init ise && wb-manager add ise
-    ise-archive.wacz && wayback`."""
+    """docs/evidence.md and the card: `wb-manager init ise && wb-manager add
+    --unpack-wacz ise ise-archive.wacz && wayback` (pywb refuses a WACZ without
+    --unpack-wacz, with exit 0: the docs once left it out)."""
     if not (PYWB / "wb-manager").exists():
         pytest.skip(f"no pywb venv at {PYWB}")
     wacz = dataset.root / "ise-archive.wacz"
     init = run(str(PYWB / "wb-manager"), "init", "ise", cwd=tmp_path)
     assert init.returncode == 0, init.stderr
-    add = run(str(PYWB / "wb-manager"), "add", "ise", str(wacz), cwd=tmp_path)
+    add = run(
+        str(PYWB / "wb-manager"), "add", "--unpack-wacz", "ise", str(wacz), cwd=tmp_path
+    )
     assert "Error" not in add.stdout + add.stderr, add.stdout + add.stderr
     assert list((tmp_path / "collections" / "ise" / "indexes").iterdir())
 

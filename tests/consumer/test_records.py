@@ -184,7 +184,26 @@ def test_a_duplicate_has_the_bytes_of_a_used_capture(dataset: Dataset) -> None:
             if capture["outcome"] == "duplicate":
                 duplicates += 1
                 assert capture["digest"] in used, (record["url"], capture)
-    assert duplicates
+    # /node/<nid> captures of a post read under its alias have other bytes: once
+    # called duplicates, they are a skip of their own
+    nodes = [
+        c
+        for r in dataset.records()
+        for c in r["captures"]
+        if "/node/" in c["original"] and c["outcome"] != "record"
+    ]
+    assert duplicates + len(nodes)
+    assert all(
+        c["outcome"] != "duplicate"
+        for c in nodes
+        if c["digest"]
+        not in {
+            u["digest"]
+            for r in dataset.records()
+            for u in r["captures"]
+            if u["outcome"] == "record"
+        }
+    )
 
 
 def test_partial_records_are_marked_and_sourced(dataset: Dataset) -> None:
