@@ -139,15 +139,14 @@ def verify_warcs(directory: Path) -> Iterator[WarcProblem]:
                     )
                 ]
         said = [line for line in complaints.getvalue().splitlines() if line.strip()]
-        if said:
-            found.insert(
-                0,
+        if said:  # the cause: what it broke further on would only repeat it
+            found = [
                 WarcProblem(
                     path.name,
                     f"damaged compressed data ({said[0].strip()}; "
                     f"{len(said)} time(s)): a byte changed or the file was cut",
-                ),
-            )
+                )
+            ]
         yield from found
 
 

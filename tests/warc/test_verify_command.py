@@ -13,9 +13,26 @@ from tests.warc.test_writer import write_one
 
 
 def dataset(tmp_path: Path) -> tuple[Path, Path]:
+    """A dataset whose manifest lists its one WARC file, as a crawl's does."""
+    location = write_one(tmp_path / "warc")
+    write_dataset(
+        tmp_path,
+        [],
+        run=RunInfo(tool_version="t", source_archive="x"),
+        evidence=lambda: [f"warc/{location.filename}"],
+    )
+    return tmp_path, tmp_path / "warc" / location.filename
+
+
+def test_a_warc_file_the_manifest_does_not_list_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_dataset(tmp_path, [], run=RunInfo(tool_version="t", source_archive="x"))
     location = write_one(tmp_path / "warc")
-    return tmp_path, tmp_path / "warc" / location.filename
+    assert main(["verify", str(tmp_path)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"warc/{location.filename}: is not listed in the manifest (unchecked)"
+    ]
 
 
 def test_verify_passes_then_fails_on_one_changed_warc_byte(
@@ -29,7 +46,9 @@ def test_verify_passes_then_fails_on_one_changed_warc_byte(
     warc.write_bytes(bytes(data))
     assert main(["verify", str(root)]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert [line.split(":", 1)[0] for line in out] == [f"warc/{warc.name}"]
+    # its record's digest, and its checksum in the manifest
+    assert [line.split(":", 1)[0] for line in out] == [f"warc/{warc.name}"] * 2
+    assert "does not match its SHA-256 in the manifest" in out[1]
 
 
 def test_verify_fails_on_a_changed_dataset_file(
