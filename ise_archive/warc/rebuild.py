@@ -64,7 +64,7 @@ OPTIONS_FIELD = "ise-archive-extract-options"
 
 #: Settings that decide what a crawl requests and how it reads pages: stored in
 #: every WARC file's warcinfo, replayed by a rebuild. Politeness, paths and WARC
-#: writing are the rebuild's own.
+#: writing are the rebuild's own (:data:`REBUILDS_OWN`).
 REPLAYED_SETTINGS = (
     "WAYBACK_BASE_URL",
     "ISE_ARCHIVE_MORE_ARCHIVES",
@@ -76,7 +76,9 @@ REPLAYED_SETTINGS = (
     "ISE_ARCHIVE_CDX_PAGE_SIZE",
     "ISE_ARCHIVE_CDX_FILTERS",
     "ISE_ARCHIVE_CDX_COLLAPSE",
+    "ISE_ARCHIVE_CDX_PORT_FORMS",
     "ISE_ARCHIVE_FOLLOW_LISTINGS",
+    "ISE_ARCHIVE_LISTING_SAMPLING",
     "ISE_ARCHIVE_MAX_PAGE_BYTES",
     "ISE_ARCHIVE_MAX_ATTEMPTS",
     "ISE_ARCHIVE_TRUNCATED_RETRIES",
@@ -85,6 +87,32 @@ REPLAYED_SETTINGS = (
     "ISE_ARCHIVE_ATTACHMENTS",
     "ISE_ARCHIVE_MAX_ATTACHMENT_BYTES",
     "ISE_ARCHIVE_CHECK_LINKS",
+)
+
+#: The settings a rebuild does not take from the crawl: where things are, pacing,
+#: WARC writing, the progress view (tests/warc/test_rebuild.py: every other
+#: ISE_ARCHIVE_ setting must be replayed).
+REBUILDS_OWN = (
+    "ISE_ARCHIVE_STATE_PATH",
+    "ISE_ARCHIVE_WARC_ENABLED",
+    "ISE_ARCHIVE_WARC_MAX_BYTES",
+    "ISE_ARCHIVE_REPLAY_WARC_DIR",
+    "ISE_ARCHIVE_REPLAY_ANSWERS",
+    "ISE_ARCHIVE_PREPARED_PAGES",
+    "ISE_ARCHIVE_CDX_RPM",
+    "ISE_ARCHIVE_REPLAY_RPS",
+    "ISE_ARCHIVE_CDX_CONCURRENCY",
+    "ISE_ARCHIVE_REPLAY_CONCURRENCY",
+    "ISE_ARCHIVE_RATE_RECOVERY",
+    "ISE_ARCHIVE_STOP_ON_REFUSED",
+    "ISE_ARCHIVE_UNREACHABLE_AFTER",
+    "ISE_ARCHIVE_PROGRESS_INTERVAL",
+    "ISE_ARCHIVE_PROGRESS_VIEW",
+    "ISE_ARCHIVE_RETRY_BACKOFF_BASE",
+    "ISE_ARCHIVE_RETRY_BACKOFF_MAX",
+    "ISE_ARCHIVE_429_PAUSE",
+    "ISE_ARCHIVE_429_BACKOFF",
+    "ISE_ARCHIVE_429_MAX_RETRIES",
 )
 
 #: Nothing is fetched, so nothing needs pacing.
