@@ -275,19 +275,9 @@ def _list_attachment_files(files: _FileSet, wanted: Mapping[str, str]) -> None:
 
 def _remove_vanished_markdown(root: Path, keep: set[str]) -> int:
     """Delete Markdown files of posts no longer in the record set; prune empty dirs."""
-    posts_dir = safe_join(root, POSTS_DIR)
-    removed = 0
-    for dirpath, _dirnames, filenames in os.walk(posts_dir, topdown=False):
-        directory = Path(dirpath)
-        for name in filenames:
-            relative = PurePosixPath(*(directory / name).relative_to(root).parts)
-            if name.endswith(".md") and str(relative) not in keep:
-                safe_join(root, relative).unlink()
-                logger.info("Removed %(path)s: its post is gone", {"path": relative})
-                removed += 1
-        if directory != posts_dir and not any(directory.iterdir()):
-            directory.rmdir()
-    return removed
+    return _prune(
+        root, POSTS_DIR, keep, lambda name: name.endswith(".md"), "its post is gone"
+    )
 
 
 def _remove_unused_files(root: Path, keep: set[str]) -> int:
@@ -302,20 +292,32 @@ def _remove_unused_files(root: Path, keep: set[str]) -> int:
     ``warc/`` (earlier runs' files never change), and the crawl state still names
     it, so a record that needs it again gets it back on the next run.
     """
-    files_dir = safe_join(root, FILES_DIR)
+    return _prune(
+        root,
+        FILES_DIR,
+        keep,
+        lambda name: not name.startswith("."),
+        "no record uses it (its WARC record stays)",
+    )
+
+
+def _prune(
+    root: Path, folder: str, keep: set[str], ours: Callable[[str], bool], why: str
+) -> int:
+    """Delete the files under ``root/folder`` that ``ours`` claims and ``keep``
+    does not list (paths relative to ``root``), then the directories left empty
+    (``folder`` itself stays). Returns how many files went."""
+    top = safe_join(root, folder)
     removed = 0
-    for dirpath, _dirnames, filenames in os.walk(files_dir, topdown=False):
+    for dirpath, _dirnames, filenames in os.walk(top, topdown=False):
         directory = Path(dirpath)
         for name in filenames:
             relative = PurePosixPath(*(directory / name).relative_to(root).parts)
-            if str(relative) not in keep and not name.startswith("."):
+            if ours(name) and str(relative) not in keep:
                 safe_join(root, relative).unlink()
-                logger.info(
-                    "Removed %(path)s: no record uses it (its WARC record stays)",
-                    {"path": relative},
-                )
+                logger.info("Removed %(path)s: %(why)s", {"path": relative, "why": why})
                 removed += 1
-        if directory != files_dir and not any(directory.iterdir()):
+        if directory != top and not any(directory.iterdir()):
             directory.rmdir()
     return removed
 
