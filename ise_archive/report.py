@@ -215,6 +215,7 @@ def build_report(
         blocked=blocked or bool(stats.get("ise_archive/blocked")),
         unreachable=str(unreachable) if unreachable else None,
         interrupted=interrupted,
+        unsent=_unsent(stats),
         error=error,
         io_error=io_error,
     )
@@ -251,12 +252,20 @@ def attachment_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _unsent(stats: Mapping[str, Any]) -> int:
+    """Requests the run scheduled but never sent (Scrapy's scheduler stats): work
+    an interrupted run leaves, even before any capture is listed (a Ctrl-C during
+    discovery drops the CDX requests waiting in their pool, spiders/slots.py)."""
+    return max(0, _int(stats, "scheduler/enqueued") - _int(stats, "scheduler/dequeued"))
+
+
 def _decide(
     report: RunReport,
     *,
     blocked: bool,
     unreachable: str | None,
     interrupted: bool,
+    unsent: int = 0,
     error: str | None,
     io_error: str | None,
 ) -> tuple[Status, int, tuple[str, ...]]:
@@ -321,13 +330,14 @@ def _decide(
             ),
         )
     pending = report.accounting.get("pending", 0)
-    if interrupted and pending:
+    if interrupted and (pending or unsent):
+        left = f"{pending} captures still pending" if pending else "its listing cut"
         return (
             "interrupted",
             ExitCode.INTERRUPTED,
             (
-                f"stopped with {pending} captures still pending: the partial dataset "
-                "is written, run again to finish",
+                f"stopped with {left}: the partial dataset is written, run again to "
+                "finish",
             ),
         )
     reasons = []

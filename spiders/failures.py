@@ -15,6 +15,13 @@ from twisted.python.failure import Failure
 
 from ise_archive.errors import PageTooLarge
 from ise_archive.outcomes import transport_failure_reason
+from spiders.slots import NotSent
+
+
+def not_sent(failure: Failure) -> bool:
+    """Whether the request was never sent because the crawl is stopping: what it
+    asked for stays pending (spiders/slots.py), nothing is counted or logged."""
+    return failure.check(NotSent) is not None
 
 
 def transport_failure(failure: Failure) -> str:

@@ -31,7 +31,7 @@ from ise_archive.records import Capture, Post, Skip
 from ise_archive.warc.replay import load_prepared
 from spiders.attachments import AttachmentRequests
 from spiders.config import crawl_config, set_download_slots
-from spiders.failures import transport_failure
+from spiders.failures import not_sent, transport_failure
 from spiders.progress import log_budget, log_milestone
 from spiders.requests import capture_request, cdx_request
 from spiders.run import CrawlRun, crawl_run
@@ -145,6 +145,8 @@ class IseBlogSpider(AttachmentRequests, Spider):
             self.coverage.completed(rank, query)
 
     def cdx_failed(self, failure: Failure) -> None:
+        if not_sent(failure):  # asked again by the next run (spiders/slots.py)
+            return
         self.crawler.stats.inc_value("ise_archive/cdx/failed/transport")
         if self.check_blocked(failure):
             raise CloseSpider("blocked")
@@ -225,9 +227,10 @@ class IseBlogSpider(AttachmentRequests, Spider):
     def capture_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         capture: Capture = request.meta["capture"]
+        if not_sent(failure):  # the crawl is stopping (spiders/slots.py)
+            return
         if self.check_blocked(failure):
-            # Not a failure of the capture: it stays "fetching", which the next run
-            # resets to open (State.reset_inflight) and fetches again.
+            # not the capture's failure: the next run reopens it (reset_inflight)
             raise CloseSpider("blocked")
         self.plan.settle(capture, f"failed:{transport_failure(failure)}")
         logger.warning(

@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 from ise_archive.errors import CDXError
 from ise_archive.plan.links import LinkCheck, LinkCheckPlan
 from spiders.evidence import KEEP_ANSWER
+from spiders.failures import not_sent
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -65,6 +66,8 @@ class LinkCheckRequests:
         stats.inc_value(f"ise_archive/links/{'archived' if archived else 'absent'}")
 
     def link_check_failed(self, failure: Failure) -> None:
+        if not_sent(failure):  # the crawl is stopping (spiders/slots.py)
+            return
         self.crawler.stats.inc_value("ise_archive/links/failed")
         if self.check_blocked(failure):
             raise CloseSpider("blocked")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
@@ -40,7 +40,7 @@ from ise_archive.fetch.reachability import (
     unreachable_message,
 )
 from spiders.config import crawl_config
-from spiders.slots import hold_pool, slot_clock
+from spiders.slots import NotSent, hold_pool, slot_clock, stop_sending_on_close
 
 logger = logging.getLogger(__name__)
 
@@ -79,15 +79,27 @@ class ArchivePoolsMiddleware:
             for x in s.getlist("RETRY_EXCEPTIONS")
         )
         self.stopping = False
+        #: The spider is closing: nothing more is sent (spiders/slots.py).
+        self.closing = False
         #: When each pool's last pause ends (on the clock of :func:`slot_clock`).
         self.paused_until: dict[str, float] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePoolsMiddleware:
         # checked, with every other setting, before the crawl started
-        return cls(crawler, crawl_config(crawler.settings))
+        middleware = cls(crawler, crawl_config(crawler.settings))
+        crawler.signals.connect(middleware.started, signal=signals.engine_started)
+        return middleware
+
+    def started(self) -> None:
+        stop_sending_on_close(self.crawler, self.close)
+
+    def close(self) -> None:
+        self.closing = True
 
     def process_request(self, request: Request) -> None:
+        if self.closing:
+            raise NotSent("not sent: the crawl is stopping")
         if self.stopping:
             raise IgnoreRequest("the archive cannot be reached")
         pool = self.pool(request)
@@ -121,6 +133,8 @@ class ArchivePoolsMiddleware:
     def process_exception(
         self, request: Request, exception: Exception
     ) -> Request | None:
+        if isinstance(exception, NotSent):
+            return None
         if self.stopping:
             raise IgnoreRequest("the archive cannot be reached") from exception
         if isinstance(exception, IgnoreRequest | NotInWarc):
@@ -217,10 +231,5 @@ class ArchivePoolsMiddleware:
         engine = self.crawler.engine
         if engine is None or not engine.running:
             return
+        # the requests waiting in a pool are dropped at once (spiders/slots.py)
         deferred_from_coro(engine.close_spider_async(reason="unreachable"))
-        # Requests waiting in a pool would each wait out its delay (or a 60 s
-        # pause) before failing: end them now, so the run stops in seconds.
-        for slot in engine.downloader.slots.values():
-            while slot.queue:
-                _, waiting = slot.queue.popleft()
-                waiting.errback(IgnoreRequest("the archive cannot be reached"))

@@ -375,3 +375,17 @@ def test_build_report_refuses_naive_times():
 )
 def test_progress_line(arguments, line):
     assert progress_line(**arguments, elapsed_s=120.0) == line
+
+
+def test_an_interrupted_listing_is_interrupted_even_with_no_capture_pending():
+    """Ctrl-C during the listing leaves no capture pending, only requests never
+    sent (Scrapy's scheduler counts them): the run is not finished, exit 130."""
+    stats = {**STATS, "scheduler/enqueued": 56, "scheduler/dequeued": 5}
+    report = first_run(stats=stats, interrupted=True)
+    assert (report.status, report.exit_code) == ("interrupted", 130)
+    assert report.reasons == (
+        "stopped with its listing cut: the partial dataset is written, run again "
+        "to finish",
+    )
+    done = {**STATS, "scheduler/enqueued": 56, "scheduler/dequeued": 56}
+    assert first_run(stats=done, interrupted=True).exit_code == 0

@@ -171,3 +171,33 @@ def test_a_double_ctrl_c_exits_130_and_the_next_run_finishes(
     resumed = run_crawl(wayback_server.base_url, output_dir)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert sorted(r["url"] for r in read_records(output_dir)) == sorted(gold_posts())
+
+
+@pytest.mark.parametrize("cdx_rpm", ["20", "12"])  # the default, the README's slower
+def test_ctrl_c_stops_requesting_at_once_at_a_slow_pace(
+    wayback_server: WaybackServer, tmp_path: Path, cdx_rpm: str
+) -> None:
+    """Found by the blind round: after Ctrl-C the crawl went on sending the CDX
+    requests waiting in their pool, one per pool delay (3 requests and 11 s at the
+    default pace, 4 requests and 20 s at ``ISE_ARCHIVE_CDX_RPM=12``, 239 s at 1).
+    They are dropped unsent (spiders/slots.py): the archive is left alone now."""
+    command = crawl_command(
+        wayback_server.base_url, tmp_path / "out", ISE_ARCHIVE_CDX_RPM=cdx_rpm
+    )
+    crawl = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not wayback_server.requests_log and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1)
+    crawl.send_signal(signal.SIGINT)
+    pressed, at_signal = time.monotonic(), len(wayback_server.requests_log)
+    stdout, stderr = crawl.communicate(timeout=180)
+    took = time.monotonic() - pressed
+    after = len(wayback_server.requests_log) - at_signal
+    shown = f"{took:.0f} s and {after} requests after Ctrl-C\n{stdout}{stderr[-800:]}"
+    assert crawl.returncode == 130, shown
+    assert after == 0, shown
+    assert took < 15, shown  # it was 11 s (default) and 20 s (12/min) before
+    assert last_report(tmp_path / "out")["status"] == "interrupted", shown
