@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ise_archive import __version__
-from ise_archive.errors import IseArchiveError
+from ise_archive.errors import DamagedWarc, IseArchiveError
 from ise_archive.exit_codes import EXIT_CODE_HELP, ExitCode
 
 #: The project's one table (ise_archive.exit_codes), with argparse's 2 in its place.
@@ -481,8 +481,9 @@ def _add_evidence_commands(commands: Any, common: argparse.ArgumentParser) -> No
 
 def _run_rebuild(args: argparse.Namespace) -> int:
     """The crawl's own exit status; EXIT_CONFIG when there is nothing to rebuild
-    from."""
+    from; EXIT_FAILED when a WARC file is damaged (nothing is built from it)."""
     from ise_archive.config import writable_directory
+    from ise_archive.dataset.paths import WARC_DIR
     from ise_archive.warc.rebuild import rebuild
 
     if args.workers is not None and args.workers < 1:
@@ -497,6 +498,13 @@ def _run_rebuild(args: argparse.Namespace) -> int:
         return rebuild(
             args.output_dir, args.out or args.output_dir, workers=args.workers
         )
+    except DamagedWarc as exc:  # the evidence, not the program: say which, and how
+        _error(
+            f"{args.output_dir / WARC_DIR / exc.filename}: {exc.reason}; run "
+            f"`ise-archive verify {args.output_dir}`: a damaged WARC file cannot be "
+            "rebuilt from"
+        )
+        return ExitCode.FAILED
     except IseArchiveError as exc:
         _error(f"{args.output_dir}: {exc}")
         return ExitCode.CONFIG

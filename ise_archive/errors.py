@@ -16,7 +16,8 @@ caller can catch the library's complaints without catching its bugs::
     │   └── ArchiveBlocked       the archive refuses us (firewall): stop, resume later
     ├── StateError               the incremental state database is unusable
     └── DatasetError             a dataset could not be written or is invalid
-        └── UnsafePath           a name from archived data would escape OUTPUT_DIR
+        ├── UnsafePath           a name from archived data would escape OUTPUT_DIR
+        └── DamagedWarc          a stored WARC file cannot be read back whole
 
 A *skip* (a page that is fine but is not a blog post) is not an error: it is a
 :class:`ise_archive.records.Skip` value carrying its reason.
@@ -109,3 +110,14 @@ class DatasetError(IseArchiveError):
 
 class UnsafePath(DatasetError):
     """A file name derived from archived data would leave the output directory."""
+
+
+class DamagedWarc(DatasetError):
+    """A stored WARC file is damaged (a changed byte, a cut gzip member): what is
+    read from it cannot be trusted, so nothing is built from it. ``filename`` names
+    the file, ``reason`` says what is wrong in one line."""
+
+    def __init__(self, filename: str, reason: str) -> None:
+        super().__init__(f"{filename}: {reason}")
+        self.filename = filename
+        self.reason = reason

@@ -27,7 +27,7 @@ from scrapy.utils.misc import load_object
 from scrapy.utils.response import response_status_message
 
 from ise_archive.config import CrawlConfig
-from ise_archive.errors import NotInWarc
+from ise_archive.errors import DamagedWarc, NotInWarc
 from ise_archive.fetch.pacing import (
     Pacer,
     PacingPolicy,
@@ -137,7 +137,7 @@ class ArchivePoolsMiddleware:
             return None
         if self.stopping:
             raise IgnoreRequest("the archive cannot be reached") from exception
-        if isinstance(exception, IgnoreRequest | NotInWarc):
+        if isinstance(exception, IgnoreRequest | NotInWarc | DamagedWarc):
             return None  # a rebuild's missing answer says nothing of the archive
         reason = describe_transport_failure(exception)
         host = _host(request)

@@ -21,6 +21,7 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from ise_archive.errors import DamagedWarc
 from ise_archive.warc.digest import same_digest
 from ise_archive.warc.writer import (
     CAPTURE_ROLES,
@@ -78,75 +79,109 @@ def warc_files(directory: Path) -> list[Path]:
     return sorted(directory.glob(f"*{SUFFIX}"))
 
 
+@contextlib.contextmanager
+def reading(name: str) -> Iterator[None]:
+    """Reads of the WARC file ``name`` whose damage raises one
+    :class:`~ise_archive.errors.DamagedWarc` naming it.
+
+    warcio writes what zlib says of a damaged gzip member straight to stderr (once
+    per block it fails on) and reads on, or fails later with "Unknown archive
+    format"; here those lines are kept off the terminal and become the cause, so
+    a damaged WARC is named once, in the command's own words, and nothing is built
+    from what was read of it. Wrap reads only, never a ``yield`` to a caller: the
+    caller's own stderr would be swallowed too.
+    """
+    complaints = io.StringIO()
+    failure: BaseException | None = None
+    try:
+        with contextlib.redirect_stderr(complaints):
+            yield
+    except READ_ERRORS as exc:
+        failure = exc
+    said = [line for line in complaints.getvalue().splitlines() if line.strip()]
+    if said:  # the cause: what it broke further on would only repeat it
+        raise DamagedWarc(
+            name,
+            f"damaged compressed data ({said[0].strip()}; {len(said)} time(s)): "
+            "a byte changed or the file was cut",
+        ) from failure
+    if failure is not None:
+        detail = " ".join(str(failure).split())[:200]  # one line, however long
+        raise DamagedWarc(
+            name, f"unreadable: {type(failure).__name__}: {detail}"
+        ) from failure
+
+
 def read_record(directory: Path, filename: str, offset: int) -> StoredRecord:
     """The record at ``offset`` of ``directory/filename``."""
-    with (directory / filename).open("rb") as handle:
+    with (directory / filename).open("rb") as handle, reading(filename):
         handle.seek(offset)
         for record in ArchiveIterator(handle):
             return _stored(record, filename, offset)
-    raise ArchiveLoadFailed(f"no WARC record at {filename}:{offset}")
+        raise ArchiveLoadFailed(f"no WARC record at {filename}:{offset}")
 
 
 def iter_records(directory: Path) -> Iterator[StoredRecord]:
-    """Every ``response`` record of every closed WARC file, in file and file order."""
+    """Every ``response`` record of every closed WARC file, in file and file order.
+
+    Raises :class:`~ise_archive.errors.DamagedWarc` at the first sign of damage.
+    """
     for path in warc_files(directory):
         with path.open("rb") as handle:
-            records = ArchiveIterator(handle)
-            for record in records:
-                if record.rec_type != "response":
-                    continue
-                stored = _stored(record, path.name, 0)  # reads the payload first:
-                # asking the offset earlier reads the record to its end
-                yield replace(stored, offset=records.get_record_offset())
+            archive = ArchiveIterator(handle)
+            records = iter(archive)
+            while True:
+                with reading(path.name):
+                    record = next(records, None)
+                    if record is None:
+                        break
+                    if record.rec_type != "response":
+                        continue
+                    stored = _stored(record, path.name, 0)  # reads the payload
+                    # first: asking the offset earlier reads the record to its end
+                    stored = replace(stored, offset=archive.get_record_offset())
+                yield stored
 
 
 def iter_heads(directory: Path) -> Iterator[tuple[str, int, str, str, int]]:
     """``(filename, offset, role, target or source URI, status)`` of every
-    ``response`` record, without keeping payloads (an index is built from this)."""
+    ``response`` record, without keeping payloads (an index is built from this).
+
+    Raises :class:`~ise_archive.errors.DamagedWarc` at the first sign of damage.
+    """
     for path in warc_files(directory):
         with path.open("rb") as handle:
-            records = ArchiveIterator(handle)
-            for record in records:
-                if record.rec_type != "response":
-                    continue
-                headers = record.rec_headers
-                role = headers.get_header(ROLE_HEADER) or ""
-                uri = headers.get_header(
-                    "WARC-Source-URI" if role in CAPTURE_ROLES else "WARC-Target-URI"
-                )
-                http = record.http_headers
-                status = int(http.get_statuscode()) if http else 0
-                yield path.name, records.get_record_offset(), role, uri or "", status
+            archive = ArchiveIterator(handle)
+            records = iter(archive)
+            while True:
+                with reading(path.name):
+                    record = next(records, None)
+                    if record is None:
+                        break
+                    if record.rec_type != "response":
+                        continue
+                    headers = record.rec_headers
+                    role = headers.get_header(ROLE_HEADER) or ""
+                    uri = headers.get_header(
+                        "WARC-Source-URI"
+                        if role in CAPTURE_ROLES
+                        else "WARC-Target-URI"
+                    )
+                    http = record.http_headers
+                    status = int(http.get_statuscode()) if http else 0
+                    offset = archive.get_record_offset()
+                yield path.name, offset, role, uri or "", status
 
 
 def verify_warcs(directory: Path) -> Iterator[WarcProblem]:
-    """Every record whose bytes do not match its digests, and every unreadable file.
-
-    warcio writes what zlib says of a damaged gzip member straight to stderr, once
-    per block it fails on; those lines become one problem of the file here, so a
-    damaged WARC is named once, in the command's own words.
-    """
+    """Every record whose bytes do not match its digests, and every unreadable file
+    (:func:`reading`: a damaged file is one problem, named by its cause)."""
     for path in warc_files(directory):
-        complaints = io.StringIO()
-        with contextlib.redirect_stderr(complaints):
-            try:
+        try:
+            with reading(path.name):
                 found = list(_verify_file(path))
-            except READ_ERRORS as exc:
-                detail = " ".join(str(exc).split())[:200]  # one line, however long
-                found = [
-                    WarcProblem(
-                        path.name, f"unreadable: {type(exc).__name__}: {detail}"
-                    )
-                ]
-        said = [line for line in complaints.getvalue().splitlines() if line.strip()]
-        if said:  # the cause: what it broke further on would only repeat it
-            found = [
-                WarcProblem(
-                    path.name,
-                    f"damaged compressed data ({said[0].strip()}; "
-                    f"{len(said)} time(s)): a byte changed or the file was cut",
-                )
-            ]
+        except DamagedWarc as exc:
+            found = [WarcProblem(path.name, exc.reason)]
         yield from found
 
 

@@ -47,7 +47,7 @@ from ise_archive.exit_codes import ExitCode
 from ise_archive.extract import ExtractOptions
 from ise_archive.store.state import DEFAULT_STATE_PATH
 from ise_archive.warc.readahead import read_ahead
-from ise_archive.warc.reader import warc_files
+from ise_archive.warc.reader import reading, warc_files
 from ise_archive.warc.replay import (
     save_answers,
     save_prepared,
@@ -200,10 +200,12 @@ def stored_run(warc_dir: Path) -> tuple[dict[str, Any], ...]:
 
 def _warcinfo_run(path: Path) -> tuple[dict[str, Any], ...]:
     with path.open("rb") as handle:
-        for record in ArchiveIterator(handle):
-            if record.rec_type != "warcinfo":
-                break
-            fields = _warcinfo_fields(record.content_stream().read())
+        with reading(path.name):
+            record = next(iter(ArchiveIterator(handle)), None)
+            info = record is not None and record.rec_type == "warcinfo"
+            content = record.content_stream().read() if info else b""
+        if info:
+            fields = _warcinfo_fields(content)
             try:
                 return tuple(
                     json.loads(fields.get(name, "{}"))

@@ -212,3 +212,34 @@ def test_rebuild_with_an_open_leftover_gives_the_same_records(
     assert (out / "records.jsonl").read_bytes() == (
         dataset / "records.jsonl"
     ).read_bytes()
+
+
+def test_rebuild_from_a_corrupt_warc_is_not_a_bug(
+    dataset: Path, tmp_path: Path
+) -> None:
+    """One changed byte in the WARC: rebuild says "internal error: ArchiveLoadFailed:
+    Unknown archive format, first line: [binary]... (a bug)" (exit 70) after 7 raw
+    zlib lines. Damaged input is not a bug: one line naming the WARC file, and
+    exit 1 (problems found) or 3 (unusable input)."""
+    flip_middle_byte(warc_file(dataset))
+    proc = cli("rebuild", dataset, "--out", tmp_path / "rebuilt")
+    assert proc.returncode in (1, 3), proc.stderr[-1500:]
+    line = assert_one_clear_line(proc, proc.returncode)
+    assert warc_file(dataset).name in line
+
+
+def test_rebuild_from_a_truncated_warc_is_not_an_unreachable_archive(
+    dataset: Path, tmp_path: Path
+) -> None:
+    """docs/evidence.md: a request the WARC files cannot answer ends
+    `failed:not-in-warc`. Instead the offline rebuild stops with "ERROR: cannot
+    reach http://127.0.0.1:<port>: NotInWarc ..." and exit 75 ("archive
+    unreachable: run again later", which can never help), with tracebacks."""
+    truncate_in_the_middle(warc_file(dataset))
+    out = tmp_path / "rebuilt"
+    proc = cli("rebuild", dataset, "--out", out)
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert "cannot reach" not in proc.stderr
+    assert proc.returncode in (0, 1), proc.stderr[-1500:]
+    report = json.loads(sorted((out / "runs").glob("*.json"))[-1].read_text())
+    assert "not-in-warc" in report["failed"], report["failed"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from ise_archive.errors import DamagedWarc
 from ise_archive.warc.reader import (
     iter_heads,
     iter_records,
@@ -183,6 +184,29 @@ def test_verify_finds_one_changed_byte(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     problems = list(verify_warcs(tmp_path))
     assert [p.path for p in problems] == [location.filename]
+
+
+def test_every_reader_names_a_damaged_file_once_and_prints_nothing(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """warcio prints zlib's complaints to stderr and reads on; a rebuild must stop
+    at them with the file's name instead (and the exit code of damaged input)."""
+    location = write_one(tmp_path)
+    path = tmp_path / location.filename
+    data = bytearray(path.read_bytes())
+    data[location.offset + 60] ^= 0x01
+    path.write_bytes(bytes(data))
+    reads = {
+        "iter_records": lambda: list(iter_records(tmp_path)),
+        "iter_heads": lambda: list(iter_heads(tmp_path)),
+        "read_record": lambda: read_record(tmp_path, path.name, location.offset),
+    }
+    for name, read in reads.items():
+        with pytest.raises(DamagedWarc) as raised:
+            read()
+        assert raised.value.filename == path.name, name
+        assert "\n" not in str(raised.value), name
+    assert capfd.readouterr().err == ""
 
 
 def test_warcio_and_cdxj_indexer_find_the_capture_by_url_and_time(
