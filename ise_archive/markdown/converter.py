@@ -250,8 +250,9 @@ class BodyConverter(MarkdownConverter):
             return self._escape_inline(alt)
         title = _clean_attr(el.get("title"))
         title = title.replace("\\", "\\\\").replace('"', '\\"')
-        # a title is shown as text: "javascript:" in it is written "javascript\:"
-        title = _TITLE_SCHEME.sub("\\1\\:", title)
+        # a title is shown as text: "javascript:" in it is written "javascript\:",
+        # and "<" as the entity CommonMark reads back in a title (no "<script")
+        title = _TITLE_SCHEME.sub("\\1\\:", title).replace("<", "&lt;")
         title_part = f' "{title}"' if title else ""
         destination = link_destination(src.replace("|", "%7C"))
         return f"![{self._escape_inline(alt)}]({destination}{title_part})"

@@ -82,6 +82,7 @@ def check(markdown: str) -> None:
     'href="javascript:alert(1)">'
 )
 @example('<img src="x" title="javascript:alert(1)">')  # found by hypothesis
+@example('<img src="0" title="data:text/html,<script>alert(1)</script>">')  # too
 def test_hostile_fragments_render_safely_and_deterministically(html):
     first = render_markdown(POST, html)
     check(first.markdown)
