@@ -14,9 +14,10 @@ from __future__ import annotations
 import contextlib
 import io
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -31,6 +32,8 @@ from ise_archive.warc.writer import (
     SUFFIX,
     VERIFIED_HEADER,
 )
+
+_T = TypeVar("_T")
 
 #: What can go wrong reading a damaged WARC file (bad gzip, CRC, header syntax).
 READ_ERRORS = (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error)
@@ -126,21 +129,13 @@ def iter_records(directory: Path) -> Iterator[StoredRecord]:
 
     Raises :class:`~ise_archive.errors.DamagedWarc` at the first sign of damage.
     """
-    for path in warc_files(directory):
-        with path.open("rb") as handle:
-            archive = ArchiveIterator(handle)
-            records = iter(archive)
-            while True:
-                with reading(path.name):
-                    record = next(records, None)
-                    if record is None:
-                        break
-                    if record.rec_type != "response":
-                        continue
-                    stored = _stored(record, path.name, 0)  # reads the payload
-                    # first: asking the offset earlier reads the record to its end
-                    stored = replace(stored, offset=archive.get_record_offset())
-                yield stored
+
+    def stored(name: str, archive: ArchiveIterator, record: Any) -> StoredRecord:
+        found = _stored(record, name, 0)  # reads the payload
+        # first: asking the offset earlier reads the record to its end
+        return replace(found, offset=archive.get_record_offset())
+
+    return _each_response(directory, stored)
 
 
 def iter_heads(directory: Path) -> Iterator[tuple[str, int, str, str, int]]:
@@ -149,6 +144,29 @@ def iter_heads(directory: Path) -> Iterator[tuple[str, int, str, str, int]]:
 
     Raises :class:`~ise_archive.errors.DamagedWarc` at the first sign of damage.
     """
+
+    def head(
+        name: str, archive: ArchiveIterator, record: Any
+    ) -> tuple[str, int, str, str, int]:
+        headers = record.rec_headers
+        role = headers.get_header(ROLE_HEADER) or ""
+        uri = headers.get_header(
+            "WARC-Source-URI" if role in CAPTURE_ROLES else "WARC-Target-URI"
+        )
+        http = record.http_headers
+        status = int(http.get_statuscode()) if http else 0
+        return name, archive.get_record_offset(), role, uri or "", status
+
+    return _each_response(directory, head)
+
+
+def _each_response(
+    directory: Path, read: Callable[[str, ArchiveIterator, Any], _T]
+) -> Iterator[_T]:
+    """``read(filename, iterator, record)`` of every ``response`` record, in file
+    and file order. Each step runs inside :func:`reading` (damage is one
+    :class:`~ise_archive.errors.DamagedWarc`), never the caller's code after a
+    ``yield``."""
     for path in warc_files(directory):
         with path.open("rb") as handle:
             archive = ArchiveIterator(handle)
@@ -160,17 +178,8 @@ def iter_heads(directory: Path) -> Iterator[tuple[str, int, str, str, int]]:
                         break
                     if record.rec_type != "response":
                         continue
-                    headers = record.rec_headers
-                    role = headers.get_header(ROLE_HEADER) or ""
-                    uri = headers.get_header(
-                        "WARC-Source-URI"
-                        if role in CAPTURE_ROLES
-                        else "WARC-Target-URI"
-                    )
-                    http = record.http_headers
-                    status = int(http.get_statuscode()) if http else 0
-                    offset = archive.get_record_offset()
-                yield path.name, offset, role, uri or "", status
+                    value = read(path.name, archive, record)
+                yield value
 
 
 def verify_warcs(directory: Path) -> Iterator[WarcProblem]:
