@@ -515,7 +515,8 @@ def _run_verify(args: argparse.Namespace) -> int:
     from ise_archive.dataset.paths import WARC_DIR
     from ise_archive.dataset.validation import manifest_problems, unlisted_files
     from ise_archive.warc.files import file_evidence_problems
-    from ise_archive.warc.reader import open_leftovers, verify_warcs, warc_files
+    from ise_archive.warc.reader import verify_warcs, warc_files
+    from ise_archive.warc.writer import open_leftovers
 
     output_dir: Path = args.output_dir
     if not output_dir.is_dir():

@@ -27,7 +27,6 @@ from ise_archive.warc.digest import same_digest
 from ise_archive.warc.writer import (
     CAPTURE_ROLES,
     CDX_DIGEST_HEADER,
-    OPEN_SUFFIX,
     ROLE_HEADER,
     SUFFIX,
     VERIFIED_HEADER,
@@ -192,14 +191,6 @@ def verify_warcs(directory: Path) -> Iterator[WarcProblem]:
         except DamagedWarc as exc:
             found = [WarcProblem(path.name, exc.reason)]
         yield from found
-
-
-def open_leftovers(directory: Path) -> list[Path]:
-    """WARC files a killed run left open (``.open``): not part of the dataset; the
-    next crawl or rebuild closes and keeps them."""
-    if not directory.is_dir():
-        return []
-    return sorted(directory.glob(f"*{SUFFIX}{OPEN_SUFFIX}"))
 
 
 def _verify_file(path: Path) -> Iterator[WarcProblem]:

@@ -262,6 +262,14 @@ class WarcWriter:
         return list(self.closed_files)
 
 
+def open_leftovers(directory: Path) -> list[Path]:
+    """WARC files a killed run left open (``.open``): not part of the dataset; the
+    next crawl or rebuild closes and keeps them (:func:`recover_open_files`)."""
+    if not directory.is_dir():
+        return []
+    return sorted(directory.glob(f"*{SUFFIX}{OPEN_SUFFIX}"))
+
+
 def recover_open_files(directory: Path) -> list[str]:
     """Finish the ``.open`` files a killed run left: keep their whole records.
 
@@ -270,9 +278,7 @@ def recover_open_files(directory: Path) -> list[str]:
     in its state stay readable where the state says they are.
     """
     recovered: list[str] = []
-    if not directory.is_dir():
-        return recovered
-    for path in sorted(directory.glob(f"*{SUFFIX}{OPEN_SUFFIX}")):
+    for path in open_leftovers(directory):
         end = _end_of_last_whole_record(path)
         if end == 0:
             path.unlink()
