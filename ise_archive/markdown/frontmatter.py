@@ -9,11 +9,18 @@ no value can end the header early. This module only renders text; it writes noth
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from ise_archive.records import Post
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+#: The characters :func:`_escape` changes; all others are written as they are: C0
+#: and C1 controls (NEL among them), quote, backslash, LS, PS, the byte-order mark,
+#: surrogates and U+FFFE/U+FFFF, e.g. the ``"`` and the line end of ``Q&A: "yes"``.
+_NEEDS_ESCAPE = re.compile(
+    r'[\x00-\x1f"\\\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]'
+)
 
 
 def yaml_string(text: str) -> str:
@@ -22,7 +29,8 @@ def yaml_string(text: str) -> str:
     >>> yaml_string('Q&A: "yes"\n')
     '"Q&A: \\"yes\\"\\n"'
     """
-    return '"' + "".join(_escape(char) for char in text) + '"'
+    # one regex pass: most strings (titles, URLs, tags) need no escape at all
+    return '"' + _NEEDS_ESCAPE.sub(_escape_match, text) + '"'
 
 
 def render_post_document(post: Post) -> str:
@@ -56,6 +64,10 @@ def _optional(text: str | None) -> str:
 
 def _string_list(items: Iterable[str]) -> str:
     return "[" + ", ".join(yaml_string(item) for item in items) + "]"
+
+
+def _escape_match(match: re.Match[str]) -> str:
+    return _escape(match.group())
 
 
 def _escape(char: str) -> str:
