@@ -37,16 +37,17 @@ class CaptureStatePipeline:
         run = crawl_run(self.crawler)
         state = run.state
         key = state_key(item.capture)
-        if isinstance(item, Post):
-            state.save_post(key, item)
-            if item.nid is not None:
-                state.set_alias(item.nid, item.url)
-            outcome = "record"
-        else:
-            outcome = f"skip:{item.reason}"
-            state.set_outcome(key, outcome)
-            if item.teasers:
-                # what a feed or listing says of its posts: partial records
-                state.add_teasers(item.teasers)
+        with state.batch():  # one commit for all this answer teaches
+            if isinstance(item, Post):
+                state.save_post(key, item)
+                if item.nid is not None:
+                    state.set_alias(item.nid, item.url)
+                outcome = "record"
+            else:
+                outcome = f"skip:{item.reason}"
+                state.set_outcome(key, outcome)
+                if item.teasers:
+                    # what a feed or listing says of its posts: partial records
+                    state.add_teasers(item.teasers)
         run.count_outcome(outcome)
         return item

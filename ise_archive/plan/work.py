@@ -168,7 +168,8 @@ class WorkPlan:
         (:class:`Fetch`, :class:`FileQuery`, :class:`FileFetch`, :class:`LinkCheck`).
         """
         for phase in PHASES:
-            fetches = list(self._plan(phase))
+            with self.state.batch():  # the round's outcomes: one commit
+                fetches = list(self._plan(phase))
             if fetches:
                 return phase, fetches
         for name, later in (("attachments", self.attachments), ("links", self.links)):
@@ -189,11 +190,12 @@ class WorkPlan:
         others in ``ISE_ARCHIVE_MORE_ARCHIVES`` order): a capture several archives
         hold is fetched from the best-ranked one, the others are its fallbacks.
         """
-        new = self.state.add_captures(captures, capture_group, rank=rank)
-        for capture in captures:
-            if capture_group(capture) is None:
-                kind = classify_url(capture.original)
-                self.settle(capture, f"skip:not-a-post:{kind}")
+        with self.state.batch():
+            new = self.state.add_captures(captures, capture_group, rank=rank)
+            for capture in captures:
+                if capture_group(capture) is None:
+                    kind = classify_url(capture.original)
+                    self.settle(capture, f"skip:not-a-post:{kind}")
         return new
 
     def settle(self, capture: Capture, outcome: str) -> None:

@@ -12,8 +12,10 @@ kept with the dataset (by default ``OUTPUT_DIR/.state/state.sqlite3``):
 - ``/node/<nid>`` aliases, the runs with their parameters and reports.
 
 Durability: WAL journal, ``synchronous=NORMAL``, and every method that writes
-commits before it returns. A ``kill -9`` loses at most the call in flight; a power
-loss may also lose the last few commits, never the database.
+commits before it returns, unless its caller made it part of a :meth:`State.batch`
+(the writes for one answer, one planning round), which commits before *it* returns.
+A ``kill -9`` loses at most the call in flight; a power loss may also lose the last
+few commits, never the database.
 
 Not thread-safe by design: one :class:`State` is used from one thread at a time
 (Scrapy calls it from the reactor thread). Two processes may open the same file,
@@ -30,7 +32,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -84,8 +86,24 @@ class State:
         path = Path(path)
         return cls(open_database(path, timeout_s=timeout_s), path)
 
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make every write inside the block one transaction: committed together
+        when the block ends, or none of them (an exception rolls all back).
+
+        A commit writes the WAL and costs more than the statements of most
+        writes; a crawl's writes come in groups (the outcome, post and alias of
+        one answer; the outcomes of one planning round), each made one commit.
+        Inside a batch, a write method's own transaction joins the batch's.
+        """
+        if self._db.in_transaction:  # an enclosing batch commits
+            yield
+            return
+        with write_transaction(self._db, self.path):
+            yield
+
     def _transaction(self) -> AbstractContextManager[None]:
-        return write_transaction(self._db, self.path)
+        return self.batch()
 
     def close(self) -> None:
         self._db.close()

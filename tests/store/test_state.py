@@ -370,3 +370,23 @@ def test_sigkill_mid_run_keeps_every_committed_write(db_path: Path):
         "posts": 1,
     }
     resumed.close()
+
+
+def test_a_batch_commits_its_writes_together_or_not_at_all(db_path, state):
+    c1, c2 = cap("20110101000000", A), cap("20120101000000", A)
+    state.add_captures([c1, c2], identity)
+    other = State.open(db_path)  # another connection sees only what is committed
+    with state.batch():
+        state.save_post(key(c1), post(A, date(2010, 1, 1)))
+        state.set_alias(1519, A)
+        assert other.outcomes_of(A) == {}  # not yet: the batch commits at its end
+    assert other.outcomes_of(A) == {key(c1): "record"}
+    assert other.alias(1519) == A
+    with pytest.raises(RuntimeError), state.batch():
+        state.set_outcome(key(c2), "duplicate")
+        state.set_alias(1643, B)
+        raise RuntimeError("a bug half-way through an answer")
+    assert other.outcomes_of(A) == {key(c1): "record"}
+    assert other.alias(1643) is None
+    assert state.outcomes_of(A) == {key(c1): "record"}
+    other.close()
