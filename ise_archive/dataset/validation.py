@@ -85,7 +85,7 @@ class RecordValidator:
         checker = Draft202012Validator.FORMAT_CHECKER
         self.reference = Draft202012Validator(schema, format_checker=checker)
         self._compiled = fastjsonschema.compile(
-            schema,
+            rare_branches_last(schema),
             formats={name: _format_check(checker, name) for name in _formats(schema)},
             use_default=False,  # a check must not fill defaults into the record
         )
@@ -176,6 +176,36 @@ def inline_local_refs(schema: dict[str, Any]) -> dict[str, Any]:
         key: value if key == "$defs" else inline(value, ())
         for key, value in schema.items()
     }
+
+
+def rare_branches_last(schema: Any) -> Any:
+    """``schema`` with the ``null`` and ``const`` branches of every ``anyOf`` last.
+
+    ``anyOf`` holds whatever its order, but the compiled check tries the branches
+    in order and raises (and catches) an exception for each that fails, which
+    costs more than the check itself. Most values are not the empty case
+    (``nid`` is a number, ``warc`` an object, ``author_url`` a URL), so asking
+    for it last halves the compiled check's time (0.41 -> 0.22 s for 2,000
+    records). Only the compiled copy is reordered; the shipped file is not.
+
+    >>> rare_branches_last({"anyOf": [{"type": "null"}, {"type": "integer"}]})
+    {'anyOf': [{'type': 'integer'}, {'type': 'null'}]}
+    """
+    if isinstance(schema, list):
+        return [rare_branches_last(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    reordered = {key: rare_branches_last(value) for key, value in schema.items()}
+    if isinstance(reordered.get("anyOf"), list):
+        reordered["anyOf"] = sorted(reordered["anyOf"], key=_is_empty_case)
+    return reordered
+
+
+def _is_empty_case(branch: Any) -> bool:
+    """A branch that admits only ``null`` or one constant (``""``)."""
+    return isinstance(branch, dict) and (
+        branch.get("type") == "null" or set(branch) == {"const"}
+    )
 
 
 def _is_local_def(ref: object) -> bool:

@@ -17,6 +17,7 @@ from ise_archive.dataset.validation import (
     dataset_completeness,
     describe_error,
     inline_local_refs,
+    rare_branches_last,
     record_validator,
     records_schema,
     validate_dataset,
@@ -355,3 +356,16 @@ def test_completeness_is_read_from_the_manifest(tmp_path: Path) -> None:
     )
     (tmp_path / "manifest.json").write_text('{"files": []}', encoding="utf-8")
     assert dataset_completeness(tmp_path) is None
+
+
+def test_rare_branches_last_reorders_only_anyof_empty_cases() -> None:
+    schema = records_schema()
+    reordered = rare_branches_last(schema)
+    props = reordered["properties"]
+    assert props["nid"]["anyOf"] == [
+        {"type": "integer", "minimum": 1},
+        {"type": "null"},
+    ]
+    assert props["author_url"]["anyOf"][-1] == {"const": ""}
+    assert reordered["$defs"] == schema["$defs"]  # nothing else moves
+    assert schema["properties"]["nid"]["anyOf"][0] == {"type": "null"}  # a copy
