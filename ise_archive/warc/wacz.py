@@ -21,8 +21,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from wacz.main import main as wacz_main
-
 from ise_archive.dataset.paths import WACZ_FILE, WARC_DIR
 from ise_archive.errors import DatasetError
 from ise_archive.warc.reader import warc_files
@@ -111,6 +109,10 @@ def validate_wacz(path: Path) -> bool:
 
 def _quietly(args: list[str]) -> int:
     """Run a ``wacz`` command in process, its chatter (print) sent to the debug log."""
+    # imported here: py-wacz imports frictionless (0.3 s of CPU), which a run
+    # whose WACZ is already current (a rebuild, a run with nothing new) never uses
+    from wacz.main import main as wacz_main
+
     chatter = io.StringIO()
     with contextlib.redirect_stdout(chatter):
         status = wacz_main(args)
