@@ -190,10 +190,17 @@ def classify_url(url: str) -> UrlKind:
     The page itself has the last word (a ``/node/N`` URL can be a post; a post URL can
     be a soft 404); this is what discovery uses to decide what to fetch.
     """
-    url = unwrap_archive_url(url)
-    if not is_site_url(url):
-        return "offsite"
-    path = urlsplit(safe_url_string(url)).path.rstrip("/").lower() or "/"
+    plain = plain_url_parts(url)
+    if plain is not None:  # its own unwrapped, escaped form
+        host, path = plain
+        if host not in SITE_HOSTS:
+            return "offsite"
+    else:
+        url = unwrap_archive_url(url)
+        if not is_site_url(url):
+            return "offsite"
+        path = urlsplit(safe_url_string(url)).path
+    path = path.rstrip("/").lower() or "/"
     if path in _FEED_PATHS or path.endswith("/feed"):
         return "feed"
     if canonical_post_url(url):

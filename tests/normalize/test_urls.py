@@ -1,8 +1,9 @@
 """ise_archive.normalize.urls: the plain-URL fast path gives what full parsing gives.
 
-``plain_url_parts`` lets ``resolve_url``, ``canonical_site_url`` and
-``canonical_post_url`` skip urljoin, safe_url_string and urlsplit for URLs those
-leave unchanged. The references below are the full computations, written out.
+``plain_url_parts`` lets ``resolve_url``, ``canonical_site_url``,
+``canonical_post_url`` and ``classify_url`` skip urljoin, safe_url_string and
+urlsplit for URLs those leave unchanged. The references below are the full
+computations, written out.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ise_archive.normalize import urls
 from ise_archive.normalize.urls import (
     canonical_post_url,
     canonical_site_url,
+    classify_url,
     plain_url_parts,
     resolve_url,
     unwrap_archive_url,
@@ -86,6 +88,26 @@ def reference_post_url(url: str) -> str | None:
     return f"{urls.SITE_ROOT}/blog/{author}/{slug}"
 
 
+def reference_classify(url: str) -> str:
+    url = unwrap_archive_url(url)
+    if not urls.is_site_url(url):
+        return "offsite"
+    path = urlsplit(safe_url_string(url)).path.rstrip("/").lower() or "/"
+    if path in urls._FEED_PATHS or path.endswith("/feed"):
+        return "feed"
+    if reference_post_url(url):
+        return "print" if path.startswith("/print/") else "post"
+    if urls._NODE_PATH.match(path):
+        return "node"
+    if path == "/blog" or path.startswith(("/blog/", "/archive/")):
+        return "listing"
+    if path.startswith(("/category/", "/taxonomy/term/", "/tags/")):
+        return "tag"
+    if path.startswith(("/users/", "/user/")):
+        return "user"
+    return "other"
+
+
 @settings(max_examples=300, deadline=None)
 @given(url=PLAIN | NEAR_PLAIN, base=st.sampled_from(BASES))
 def test_plain_urls_are_left_unchanged_by_full_parsing(url: str, base: str) -> None:
@@ -111,6 +133,7 @@ def test_fast_paths_agree_with_the_full_computation(url: str, base: str) -> None
     assert resolve_url(url, base) == reference_resolve(url, base)
     assert canonical_site_url(url) == reference_site_url(url)
     assert canonical_post_url(url) == reference_post_url(url)
+    assert classify_url(url) == reference_classify(url)
 
 
 @pytest.mark.parametrize(
