@@ -366,7 +366,7 @@ class State:
             )
             if row[0] is not None and row[0] != post.url:
                 self._refresh_post(row[0])
-            self._refresh_post(post.url)
+            self._refresh_post(post.url, {key: post})
 
     def set_evidence(self, key: str, *, verified: bool, warc: WarcRef | None) -> None:
         """Record where a fetched capture's bytes are kept and whether they matched
@@ -629,15 +629,24 @@ class State:
         with self._transaction():
             self._db.execute(sql, args)
 
-    def _extracted(self, url: str) -> list[tuple[Capture, Post]]:
+    def _extracted(
+        self, url: str, known: Mapping[str, Post] | None = None
+    ) -> list[tuple[Capture, Post]]:
+        """The captures of ``url`` parsed into a post, with their posts; those in
+        ``known`` (by capture key) are taken from it rather than read back."""
         rows = self._db.execute(
             f"SELECT {CAPTURE_COLUMNS}, post_json FROM captures WHERE post_url = ?",
             (url,),
         )
-        return [
-            (capture_from_db_row(row), Post.from_json(json.loads(row[8])))
-            for row in rows
-        ]
+        known = known or {}
+        extracted = []
+        for row in rows:
+            capture = capture_from_db_row(row)
+            post = known.get(state_key(capture))
+            if post is None:
+                post = Post.from_json(json.loads(row[8]))
+            extracted.append((capture, post))
+        return extracted
 
     def _others(self, url: str) -> list[tuple[Capture, str]]:
         # A post's other captures: same identity as one of its records, identity
@@ -652,13 +661,15 @@ class State:
         )
         return [(capture_from_db_row(row), row[8]) for row in rows]
 
-    def _refresh_post(self, url: str) -> None:
+    def _refresh_post(self, url: str, known: Mapping[str, Post] | None = None) -> None:
         """Keep the ``posts`` row of ``url`` (its sort key) in step with its records.
 
         Called inside a write transaction. The sort key is the ``published`` value
         the merged record will carry: that of the best capture stating one.
+        ``known``: posts just saved, by capture key (what ranking reads of them,
+        body, title, date and template, is what their stored JSON gives back).
         """
-        ranked = rank_extracted(self._extracted(url))
+        ranked = rank_extracted(self._extracted(url, known))
         if not ranked:
             self._db.execute("DELETE FROM posts WHERE url = ?", (url,))
             return
