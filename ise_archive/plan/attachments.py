@@ -160,7 +160,7 @@ class AttachmentPlan:
         if self._wanted is None:
             self._wanted = [
                 (post.capture.timestamp if post.capture else None, ref)
-                for post in self.state.dataset_posts(
+                for post in self.state.post_contents(
                     archive_base_url=self.archive_base_url
                 )
                 for ref in post_attachments(post)

@@ -42,7 +42,7 @@ class LinkCheckPlan:
         """The next batch of links to look up, else []."""
         if self._pending is None:
             done = self.state.link_checks()
-            posts = self.state.dataset_posts(archive_base_url=self.archive_base_url)
+            posts = self.state.post_contents(archive_base_url=self.archive_base_url)
             self._pending = [url for url in checked_links(posts) if url not in done]
             logger.info(
                 "Checking %(n)d links in the archive's index (one CDX request each)",

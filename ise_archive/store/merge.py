@@ -138,22 +138,43 @@ def merge_post(
     gives the fetched captures' WARC records and digest checks, by capture key.
     """
     ranked = rank_extracted(extracted)
-    if not ranked:
-        raise ValueError("merge_post needs at least one extracted capture")
-    used_capture, used = ranked[0]
-    merged = fill_missing(used, [post for _, post in ranked[1:]])
+    merged, used = _merged_content(ranked, archive_base_url)
     records = capture_records(
         ranked, others, archive_base_url=archive_base_url, evidence=evidence or {}
     )
     return dataclasses.replace(
         merged,
-        capture=CaptureRef(
-            timestamp=used_capture.timestamp,
-            archive_url=archive_url(archive_base_url, used_capture),
-            original=used_capture.original,
-        ),
+        capture=used,
         captures=records,
         versions=content_versions(records, ranked),
+    )
+
+
+def merged_content(
+    extracted: Sequence[tuple[Capture, Post]], *, archive_base_url: str
+) -> Post:
+    """What :func:`merge_post`'s record says of the post itself, ``captures`` and
+    ``versions`` left empty: its text, images, links and the capture used.
+
+    For the phases that read the posts' content before the dataset is written
+    (attachments, link checks): the provenance of every capture costs as much again.
+    """
+    merged, used = _merged_content(rank_extracted(extracted), archive_base_url)
+    return dataclasses.replace(merged, capture=used)
+
+
+def _merged_content(
+    ranked: Sequence[tuple[Capture, Post]], archive_base_url: str
+) -> tuple[Post, CaptureRef]:
+    """The best-ranked post with its empty fields filled, and the capture used."""
+    if not ranked:
+        raise ValueError("merge_post needs at least one extracted capture")
+    used_capture, used = ranked[0]
+    merged = fill_missing(used, [post for _, post in ranked[1:]])
+    return merged, CaptureRef(
+        timestamp=used_capture.timestamp,
+        archive_url=archive_url(archive_base_url, used_capture),
+        original=used_capture.original,
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from ise_archive.errors import StateError
 from ise_archive.normalize.urls import canonical_post_url, node_id
-from ise_archive.records import Capture, Post, Tag
+from ise_archive.records import Capture, Post, Tag, Teaser
 from ise_archive.store import state as state_module
 from ise_archive.store.merge import merge_post
 from ise_archive.store.state import State
@@ -390,3 +390,30 @@ def test_a_batch_commits_its_writes_together_or_not_at_all(db_path, state):
     assert other.alias(1643) is None
     assert state.outcomes_of(A) == {key(c1): "record"}
     other.close()
+
+
+def test_post_contents_are_the_dataset_posts_without_their_provenance(state):
+    # two captures of A (the newer one, used, lacks tags: filled from the older),
+    # a duplicate, another post, and a post known only from a feed teaser
+    older = cap("20110101000000", A, digest="SAME")
+    newer = cap("20120101000000", A)
+    again = cap("20130101000000", A, digest="SAME")
+    other = cap("20110101000000", B)
+    state.add_captures([older, newer, again, other], identity)
+    state.save_post(key(older), post(A, date(2010, 6, 14), body="Old body."))
+    state.save_post(key(newer), post(A, date(2012, 1, 1), body="New", tags=()))
+    state.set_outcome(key(again), "duplicate")
+    state.save_post(key(other), post(B, date(2011, 9, 21)))
+    state.add_teasers([Teaser(url=C, title="Only in the feed", body_html="<p>x</p>")])
+
+    contents = list(state.post_contents(archive_base_url=BASE))
+    records = list(state.dataset_posts(archive_base_url=BASE))
+    assert [p.url for p in records] == [B, A, C]
+    assert contents == [
+        dataclasses.replace(p, captures=(), versions=())
+        if p.completeness == "full"
+        else p
+        for p in records
+    ]
+    assert contents[1].body_markdown == "New"
+    assert [t.name for t in contents[1].tags] == ["ISE"]
