@@ -89,7 +89,8 @@ ISE_ARCHIVE_WARC_ENABLED = True
 ISE_ARCHIVE_WARC_MAX_BYTES = 1_000_000_000
 #: Set by ``ise-archive rebuild`` only: answer every request from the WARC files
 #: under this directory (the records this pickled index names: those of the runs
-#: replayed so far), and use the extraction done ahead in this pickle.
+#: replayed so far), and use the extraction done beside it, as it comes, in this
+#: directory (ise_archive/warc/prepared.py).
 ISE_ARCHIVE_REPLAY_WARC_DIR = ""
 ISE_ARCHIVE_REPLAY_ANSWERS = ""
 ISE_ARCHIVE_PREPARED_PAGES = ""

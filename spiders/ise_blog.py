@@ -28,7 +28,7 @@ from ise_archive.errors import CDXError
 from ise_archive.extract import ExtractOptions
 from ise_archive.plan.work import Answer, Fetch, LookUp, Retry, WorkPlan
 from ise_archive.records import Capture, Post, Skip
-from ise_archive.warc.replay import load_prepared
+from ise_archive.warc.prepared import prepared_pages
 from spiders.attachments import AttachmentRequests
 from spiders.config import crawl_config, set_download_slots
 from spiders.failures import not_sent, transport_failure
@@ -86,7 +86,7 @@ class IseBlogSpider(AttachmentRequests, Spider):
             truncated_retries=config.truncated_retries,
             on_outcome=self.run.count_outcome,
             # ise-archive rebuild: pages read ahead by its process pool
-            read_ahead=load_prepared(config.prepared_pages or ""),
+            read_ahead=prepared_pages(config.prepared_pages or ""),
             **self.later_phases(),  # attachments, link checks
         )
         self.run.begin(

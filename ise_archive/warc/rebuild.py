@@ -6,11 +6,13 @@ again with them as its archive (:mod:`ise_archive.warc.replay`): discovery,
 selection, duplicates and skips come out as they did, no request leaves the
 machine, and the records are the current extractor's reading of the stored bytes.
 
-Extraction is where the time goes, so it is done first, for every stored page at
-once, by a pool of processes (:func:`~ise_archive.warc.readahead.read_ahead`: one
-sequential pass over the WARC files, which also indexes every stored answer for the
-crawl's download handler); the crawl then takes each result whose input is exactly
-the one it would have read (same bytes, capture, headers and options), and reads any
+Extraction is where the time goes, so a pool of processes extracts every stored
+page *while* the crawl runs (:mod:`ise_archive.warc.readahead`: one sequential pass
+over the WARC files indexes every stored answer for the crawl's download handler and
+names the pages; the pool reads and extracts them, and the results reach the crawl
+as they are done, :mod:`ise_archive.warc.prepared`): the crawl's own work and the
+extraction share the cores. The crawl takes each result whose input is exactly the
+one it would have read (same bytes, capture, headers and options), and reads any
 other page itself.
 
 A dataset is usually the work of several runs (nightly, incremental), each adding
@@ -34,6 +36,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,12 +49,10 @@ from ise_archive.errors import DatasetError
 from ise_archive.exit_codes import ExitCode
 from ise_archive.extract import ExtractOptions
 from ise_archive.store.state import DEFAULT_STATE_PATH
-from ise_archive.warc.readahead import read_ahead
+from ise_archive.warc.prepared import PreparedWriter
+from ise_archive.warc.readahead import StoredPage, extract_pages, index_pages
 from ise_archive.warc.reader import reading, warc_files
-from ise_archive.warc.replay import (
-    save_answers,
-    save_prepared,
-)
+from ise_archive.warc.replay import save_answers
 from ise_archive.warc.writer import WarcLocation
 
 logger = logging.getLogger(__name__)
@@ -237,25 +238,86 @@ def rebuild(source: Path, out: Path, *, workers: int | None = None) -> int:
     state_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=state_path.parent, prefix="rebuild-") as work:
         last_run = _keep(source, out, Path(work))
-        answers_by_file, prepared = read_ahead(out / WARC_DIR, options, workers=workers)
-        save_prepared(Path(work) / "prepared.pickle", prepared)
-        del prepared
-        answers: dict[str, WarcLocation] = {}
-        worst = ExitCode.OK
-        for number, run in enumerate(runs, start=1):
-            for name in run.files:  # a later run's answer to a question wins
-                answers.update(answers_by_file.get(name, {}))
-            save_answers(Path(work) / "answers.pickle", answers)
-            if number == len(runs):
-                _restore(last_run, out)
-            status = _replay(run, out, Path(work))
-            if status not in (ExitCode.OK, ExitCode.FAILED):
-                return status
-            worst = max(worst, status)
+        answers_by_file, pages = index_pages(out / WARC_DIR, options)
+        reading = _ReadAhead(out / WARC_DIR, pages, options, Path(work), workers)
+        try:
+            status = _replay_runs(runs, answers_by_file, last_run, out, Path(work))
+        except BaseException:  # Ctrl-C included: what the pool says adds nothing
+            reading.stop(quietly=True)
+            raise
+        reading.stop()
+        if status not in (ExitCode.OK, ExitCode.FAILED):
+            return status
         for suffix in ("", "-wal", "-shm"):
             _remove(state_path.with_name(state_path.name + suffix))
         os.replace(Path(work) / "state.sqlite3", state_path)
+    return int(status)
+
+
+def _replay_runs(
+    runs: list[StoredRun],
+    answers_by_file: Mapping[str, Mapping[str, WarcLocation]],
+    last_run: list[tuple[Path, Path]],
+    out: Path,
+    work: Path,
+) -> int:
+    """Replay ``runs`` in turn: the last one's status, or 1 if an earlier one
+    failed, or the first status that is neither 0 nor 1."""
+    answers: dict[str, WarcLocation] = {}
+    worst = ExitCode.OK
+    for number, run in enumerate(runs, start=1):
+        for name in run.files:  # a later run's answer to a question wins
+            answers.update(answers_by_file.get(name, {}))
+        save_answers(work / "answers.pickle", answers)
+        if number == len(runs):
+            _restore(last_run, out)
+        status = _replay(run, out, work)
+        if status not in (ExitCode.OK, ExitCode.FAILED):
+            return status
+        worst = max(worst, status)
     return int(worst)
+
+
+class _ReadAhead:
+    """The pool extracting every stored page, run from a thread of this process
+    while the replays run, its results handed to them as they come
+    (:mod:`ise_archive.warc.prepared`, in ``work/prepared``)."""
+
+    def __init__(
+        self,
+        warc_dir: Path,
+        pages: list[StoredPage],
+        options: ExtractOptions,
+        work: Path,
+        workers: int | None,
+    ) -> None:
+        self.stream = PreparedWriter(work / "prepared")
+        self.stream.expect(key for key, _ in pages)
+        self._results = extract_pages(warc_dir, pages, options, workers=workers)
+        self._stopping = threading.Event()
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="read-ahead")
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            for results in self._results:
+                if self._stopping.is_set():
+                    break
+                self.stream.add(results)
+        except BaseException as exc:  # raised again in the rebuild's thread
+            self._failure = exc
+        finally:
+            self._results.close()  # cancels what was not started
+            self.stream.finish()
+
+    def stop(self, *, quietly: bool = False) -> None:
+        """Wait for the pool (cancelling what the replays no longer need); raise
+        what it failed with, unless ``quietly``."""
+        self._stopping.set()
+        self._thread.join()
+        if self._failure is not None and not quietly:
+            raise self._failure
 
 
 def _replay(run: StoredRun, out: Path, work: Path) -> int:
@@ -269,7 +331,7 @@ def _replay(run: StoredRun, out: Path, work: Path) -> int:
             "ISE_ARCHIVE_STATE_PATH": str(work / "state.sqlite3"),
             "ISE_ARCHIVE_REPLAY_WARC_DIR": str(out / WARC_DIR),
             "ISE_ARCHIVE_REPLAY_ANSWERS": str(work / "answers.pickle"),
-            "ISE_ARCHIVE_PREPARED_PAGES": str(work / "prepared.pickle"),
+            "ISE_ARCHIVE_PREPARED_PAGES": str(work / "prepared"),
         },
         "arguments": run.arguments,
     }

@@ -99,22 +99,10 @@ def page_extraction_key(
     return digest.hexdigest()
 
 
-def save_prepared(path: Path, prepared: Mapping[str, Any]) -> None:
-    """Hand pages read ahead to the crawl (a pickle: both sides are this program,
-    and the file lives in the rebuild's private work directory)."""
-    _save(path, dict(prepared))
-
-
-def load_prepared(path: str) -> Mapping[str, Any]:
-    """What :func:`save_prepared` wrote at ``path``; nothing when ``path`` is empty."""
-    if not path:
-        return {}
-    return _load(path)
-
-
 def save_answers(path: Path, answers: Mapping[str, WarcLocation]) -> None:
     """Hand an answer index (:func:`answer_index`'s keys) to the crawl's download
-    handlers, as :func:`save_prepared` does the pages."""
+    handlers (a pickle: both sides are this program, and the file lives in the
+    rebuild's private work directory)."""
     _save(path, dict(answers))
 
 

@@ -16,6 +16,10 @@ from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler
 
 from ise_archive.errors import NotInWarc
+from ise_archive.extract import ExtractOptions
+from ise_archive.plan.work import _TRANSFER_HEADERS
+from ise_archive.warc.readahead import index_pages
+from ise_archive.warc.replay import page_extraction_key
 from ise_archive.warc.writer import WarcWriter
 from spiders.warc_replay import WarcReplayHandler
 from tests.spiders.crawlers import make_crawler
@@ -81,3 +85,45 @@ def test_a_question_the_warc_files_do_not_hold_fails_naming_it(
         "(a.test)"
     )
     assert handler.crawler.stats.get_value("ise_archive/rebuild/cdx_not_in_warc") == 1
+
+
+def test_a_page_read_ahead_is_found_under_the_key_the_crawl_computes(
+    tmp_path: Path,
+) -> None:
+    """The pool's key for a stored page (ise_archive.warc.readahead) is the one the
+    crawl computes from this handler's answer (IseBlogSpider.parse_capture ->
+    WorkPlan.read_page), or the rebuild would read every page twice."""
+    warc_dir = tmp_path / "warc"
+    original = "http://www.ise.gov/blog/a-post"
+    source = f"http://a.test/web/20110114071109id_/{original}"
+    with WarcWriter(warc_dir, run_id="20261203T150100.000Z", software="t/1") as w:
+        w.write_capture(
+            original=original,
+            timestamp="20110114071109",
+            status=200,
+            headers=[
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Content-Encoding", "gzip"),  # stored decoded: dropped
+                ("Set-Cookie", "a=1"),
+                ("Set-Cookie", "b=2"),  # repeated: joined as Scrapy joins them
+                ("X-Archive-Orig-Server", "Apache"),
+            ],
+            payload=b"<html><title>A post</title><p>Text</p></html>",
+            source_uri=source,
+        )
+    options = ExtractOptions(archive_base_url="http://a.test/web")
+    _, pages = index_pages(warc_dir, options)
+    crawler = make_crawler(tmp_path / "out", ISE_ARCHIVE_REPLAY_WARC_DIR=str(warc_dir))
+    response = _download(build_from_crawler(WarcReplayHandler, crawler), source)
+
+    # as parse_capture builds the answer's headers, and read_page keys them
+    headers = {k.lower(): v for k, v in response.headers.to_unicode_dict().items()}
+    kept = {k: v for k, v in headers.items() if k not in _TRANSFER_HEADERS}
+    key = page_extraction_key(
+        response.body,
+        original=original,
+        timestamp="20110114071109",
+        headers=kept,
+        options=options,
+    )
+    assert [k for k, _ in pages] == [key]
