@@ -474,7 +474,8 @@ def _add_evidence_commands(commands: Any, common: argparse.ArgumentParser) -> No
         "--workers",
         type=int,
         metavar="N",
-        help="extraction processes (default: one per CPU core)",
+        help="extraction processes beside the crawl (default: one per CPU core but "
+        "the one the crawl runs on, at least one)",
     )
     rebuild.set_defaults(run=_run_rebuild)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,11 @@ from ise_archive.warc.writer import CAPTURE_ROLES, WarcLocation
 #: small enough that the crawl, which waits for the batch of the page it reads
 #: next, never waits long.
 BATCH = 16
+
+#: How much lower the pool's processes run than the crawl (``nice``): the crawl is
+#: the rebuild's critical path (it waits for nothing once the pool is ahead), so it
+#: gets a core first and the pool every cycle it leaves.
+POOL_NICENESS = 10
 
 #: One page to extract: its key and where its record is.
 StoredPage = tuple[str, WarcLocation]
@@ -72,22 +77,28 @@ def extract_pages(
     *,
     workers: int | None = None,
 ) -> Iterator[list[tuple[str, Any]]]:
-    """Read and extract ``pages`` in ``workers`` processes (all cores by default),
-    yielding each batch's ``(key, Post | Skip | ExtractionError)`` as it is done.
+    """Read and extract ``pages`` in ``workers`` processes (all cores by default):
+    each batch's ``(key, Post | Skip | ExtractionError)``, as it is done.
 
-    Closing the iterator early cancels the batches not yet started.
+    The processes start here, in the caller's thread (the results may be taken
+    in another: forking from the thread that waits for them would copy its locks
+    mid-use); closing the iterator early cancels the batches not yet started.
     """
     batches = [pages[i : i + BATCH] for i in range(0, len(pages), BATCH)]
     workers = workers or os.cpu_count() or 1
     if workers == 1:
-        for batch in batches:
-            yield _extract_batch(warc_dir, batch, options)
-        return
-    pool = ProcessPoolExecutor(max_workers=workers)
+        return (_extract_batch(warc_dir, batch, options) for batch in batches)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_yield_to_crawl)
+    futures = [
+        pool.submit(_extract_batch, warc_dir, batch, options) for batch in batches
+    ]
+    return _as_done(pool, futures)
+
+
+def _as_done(
+    pool: ProcessPoolExecutor, futures: list[Future[list[tuple[str, Any]]]]
+) -> Iterator[list[tuple[str, Any]]]:
     try:
-        futures = [
-            pool.submit(_extract_batch, warc_dir, batch, options) for batch in batches
-        ]
         for future in as_completed(futures):
             yield future.result()
     finally:
@@ -104,6 +115,11 @@ def prepare_extraction(
     for results in extract_pages(warc_dir, pages, options, workers=workers):
         prepared.update(results)
     return prepared
+
+
+def _yield_to_crawl() -> None:
+    if hasattr(os, "nice"):  # POSIX
+        os.nice(POOL_NICENESS)
 
 
 def _page_key(record: StoredRecord, options: ExtractOptions) -> str:

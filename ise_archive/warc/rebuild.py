@@ -239,6 +239,7 @@ def rebuild(source: Path, out: Path, *, workers: int | None = None) -> int:
     with tempfile.TemporaryDirectory(dir=state_path.parent, prefix="rebuild-") as work:
         last_run = _keep(source, out, Path(work))
         answers_by_file, pages = index_pages(out / WARC_DIR, options)
+        workers = workers or max(1, (os.cpu_count() or 1) - 1)  # one is the crawl's
         reading = _ReadAhead(out / WARC_DIR, pages, options, Path(work), workers)
         try:
             status = _replay_runs(runs, answers_by_file, last_run, out, Path(work))
