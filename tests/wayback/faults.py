@@ -9,14 +9,18 @@ Spec syntax (CLI ``--faults``, ``GET /__faults__?spec=...``, :func:`parse_fault_
 
     rule[;rule...]          rule = kind[@pool][,key=value...]
 
-    kind   429 | 503 | 504 | 500 | reset | truncate | slow | refuse | dup-gzip
-           | corrupt | nearest | ratelimit
+    kind   429 | 503 | 504 | 500 | 404 | reset | truncate | slow | refuse | dup-gzip
+           | corrupt | nearest | ratelimit | short | trickle | missing200
+           | html200 | empty200 | resume-repeat | resume-back
     pool   cdx | replay | all (default all)
     keys   p=0.3 (probability) | every=N | first=N | times=N (at most N injections;
            default 50 for p/every, so a test always terminates) | retry_after=S
            (429 only: send Retry-After) | delay_ms=MS (slow) | block_ms=MS
            (refuse: how long the port stays closed) | seed=N | url=TEXT (only
            requests whose path contains TEXT, e.g. one capture's ``<ts>id_``)
+           | query=TEXT (only requests whose query string contains TEXT)
+           | retry_date=S (429 only: ``Retry-After`` as an HTTP-date S seconds
+           ahead) | chunks=N (trickle: the body in N pieces, delay_ms apart)
     ratelimit keys: rpm=N (tokens per minute), burst=N (bucket size, default rpm),
            retry_after=S, block_after=S (throttled this long without relief: the
            port closes for block_ms, like the archive's firewall)
@@ -29,6 +33,18 @@ transfer gzip), as a faulty replay or transfer would: only a digest check sees i
 ``nearest`` answers a replay of a listed capture with a 302 to the nearest *other*
 capture of the URL (the live archive does so when a capture its CDX lists cannot
 be played as listed).
+
+Faults the live archives inflict that the kinds above lack (added by the blind
+fault round): ``short`` sends the first half of the body with a ``Content-Length``
+that says so (a cut the transfer cannot see: a proxy or the archive's storage cut
+it); ``trickle`` sends the body in ``chunks`` pieces ``delay_ms`` apart (a slow
+link that never quite stops); ``missing200`` answers 200 with the archive's "not
+archived" page and no ``Memento-Datetime`` (the live replay does so when a backend
+loses a WARC); ``html200`` answers 200 ``text/html`` with a maintenance page (a
+proxy in front of the CDX server); ``empty200`` answers 200 with an empty body;
+``resume-repeat`` answers a CDX page with the resume key the request sent (the
+same page for ever), ``resume-back`` with a key before the page's first row (the
+page comes again: the key went backwards).
 
 Every random choice comes from a ``random.Random`` seeded per rule, and the clock of
 the rate limiters is injectable, so a fault run is reproducible.
@@ -46,7 +62,7 @@ from dataclasses import dataclass, field
 logger = logging.getLogger(__name__)
 
 POOLS = frozenset({"cdx", "replay", "all"})
-STATUS_KINDS = frozenset({"429", "500", "503", "504"})
+STATUS_KINDS = frozenset({"404", "429", "500", "503", "504"})
 KINDS = STATUS_KINDS | {
     "reset",
     "truncate",
@@ -55,6 +71,13 @@ KINDS = STATUS_KINDS | {
     "dup-gzip",
     "corrupt",
     "nearest",
+    "short",
+    "trickle",
+    "missing200",
+    "html200",
+    "empty200",
+    "resume-repeat",
+    "resume-back",
 }
 DEFAULT_TIMES = 50
 
@@ -78,6 +101,9 @@ class FaultRule:
     block_ms: int = 1000
     seed: int = 0
     url: str = ""
+    query: str = ""
+    retry_date: int | None = None
+    chunks: int = 8
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -111,6 +137,9 @@ class Decision:
     delay_ms: int = 0
     block_ms: int = 0
     dup_gzip: bool = False
+    retry_date: int | None = None
+    chunks: int = 8
+    gap_ms: int = 0
 
 
 @dataclass
@@ -200,16 +229,18 @@ class Faults:
                 for i, s in enumerate(self._rules)
             }
 
-    def decide(self, pool: str, path: str = "") -> Decision:
-        """The fate of the next request of ``pool`` (for ``path``); consumes
-        rate-limit tokens."""
+    def decide(self, pool: str, path: str = "", query: str = "") -> Decision:
+        """The fate of the next request of ``pool`` (for ``path``, ``query``);
+        consumes rate-limit tokens."""
         with self._lock:
             delay = 0
             dup_gzip = False
             for state in self._rules:
                 if state.rule.pool not in (pool, "all"):
                     continue
-                if state.rule.url not in path or not state.fires():
+                if state.rule.url not in path or state.rule.query not in query:
+                    continue
+                if not state.fires():
                     continue
                 rule = state.rule
                 if rule.kind == "slow":
@@ -218,7 +249,14 @@ class Faults:
                     dup_gzip = True
                 else:
                     return Decision(
-                        rule.kind, rule.retry_after, delay, rule.block_ms, dup_gzip
+                        rule.kind,
+                        rule.retry_after,
+                        delay,
+                        rule.block_ms,
+                        dup_gzip,
+                        retry_date=rule.retry_date,
+                        chunks=rule.chunks,
+                        gap_ms=rule.delay_ms if rule.kind == "trickle" else 0,
                     )
             throttled = self._throttle(pool)
             if throttled is not None:
@@ -293,6 +331,9 @@ def _build(kind: str, pool: str, options: dict[str, str]) -> FaultRule | RateLim
             block_ms=number("block_ms") or 1000,
             seed=number("seed") or 0,
             url=options.pop("url", ""),
+            query=options.pop("query", ""),
+            retry_date=number("retry_date"),
+            chunks=number("chunks") or 8,
         )
     if options:
         raise FaultSpecError(f"unknown keys {sorted(options)}")

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import Literal
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, quote_plus, urljoin, urlsplit
 
 from tests.wayback.archive import Archive, CaptureRow, surt_urlkey
 from tests.wayback.cdx_output import answer_cdx_query
@@ -55,6 +55,12 @@ ERROR_PAGES = {
     503: b"<html><body><h1>503 Service Unavailable</h1></body></html>\n",
     504: b"<html><body><h1>504 Gateway Time-out</h1></body></html>\n",
 }
+# what a proxy in front of the archive answers, with 200, while the backend is away
+MAINTENANCE = b"""<!DOCTYPE html>
+<html><head><title>Internet Archive: Scheduled Maintenance</title></head>
+<body><h1>The Wayback Machine is temporarily offline.</h1>
+<p>We are performing scheduled maintenance. Please try again later.</p></body></html>
+"""
 # headers that describe the original transfer, not the resource: never replayed as is
 _HOP_BY_HOP = frozenset(
     {
@@ -313,7 +319,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(self._control(split.query), pool, None)
             return
         decision = (
-            wayback.faults.decide(pool, split.path) if pool != "control" else Decision()
+            wayback.faults.decide(pool, split.path, split.query)
+            if pool != "control"
+            else Decision()
         )
         if decision.delay_ms:
             time.sleep(decision.delay_ms / 1000)
@@ -323,13 +331,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._abort()
             return
         if decision.kind and decision.kind.isdigit():
-            self._send(
-                _error_reply(int(decision.kind), decision.retry_after), pool, decision
+            reply = _error_reply(
+                int(decision.kind), decision.retry_after, decision.retry_date
             )
+            self._send(reply, pool, decision)
+            return
+        if decision.kind in _CANNED:
+            self._send(_CANNED[decision.kind](), pool, decision)
             return
         origin = f"http://{self.headers.get('Host') or wayback.host}"
         if split.path.startswith("/cdx/search/cdx"):
             reply = wayback.answer_cdx(split.query)
+            if decision.kind in ("resume-repeat", "resume-back"):
+                reply = _moved_resume_key(reply, split.query, decision.kind)
         elif split.path.startswith("/web/"):
             elsewhere = decision.kind == "nearest"
             reply = wayback.answer_replay(self.path, origin, elsewhere=elsewhere)
@@ -358,6 +372,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         dup_gzip = decision is not None and decision.dup_gzip
         if decision is not None and decision.kind == "corrupt":
             body = corrupted(body)
+        if kind_of(decision) == "short":
+            body = body[: len(body) // 2]
         if body and not encoded and (accepts or dup_gzip):
             body = gzip.compress(body, mtime=0)
             headers.append(("Content-Encoding", "gzip"))
@@ -378,6 +394,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
             self._abort()
+        elif kind == "trickle" and decision is not None:
+            self._trickle(body, decision.chunks, decision.gap_ms)
         elif kind == "truncate":
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
@@ -385,6 +403,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_WR)
         else:
             self.wfile.write(body)
+
+    def _trickle(self, body: bytes, chunks: int, gap_ms: int) -> None:
+        """The body in ``chunks`` pieces ``gap_ms`` apart: a link that crawls."""
+        size = max(1, -(-len(body) // max(1, chunks)))
+        for start in range(0, len(body), size):
+            time.sleep(gap_ms / 1000)
+            try:
+                self.wfile.write(body[start : start + size])
+                self.wfile.flush()
+            except OSError:
+                return  # the client gave up waiting
 
     def _abort(self) -> None:
         """Close with a TCP reset, so the client sees a connection error, not EOF."""
@@ -404,11 +433,60 @@ def _not_archived() -> Reply:
     return Reply(404, [("Content-Type", "text/html; charset=utf-8")], NOT_ARCHIVED)
 
 
-def _error_reply(status: int, retry_after: int | None) -> Reply:
+def _error_reply(
+    status: int, retry_after: int | None, retry_date: int | None = None
+) -> Reply:
     headers = [("Content-Type", "text/html")]
     if retry_after is not None:
         headers.append(("Retry-After", str(retry_after)))
+    elif retry_date is not None:
+        when = formatdate(time.time() + retry_date, usegmt=True)
+        headers.append(("Retry-After", when))
     return Reply(status, headers, ERROR_PAGES.get(status, b"error\n"))
+
+
+def kind_of(decision: Decision | None) -> str | None:
+    return decision.kind if decision is not None else None
+
+
+_CANNED: dict[str, Callable[[], Reply]] = {
+    # the archive's own "not archived" page, but with 200 (a lost WARC backend)
+    "missing200": lambda: Reply(
+        200, [("Content-Type", "text/html; charset=utf-8")], NOT_ARCHIVED
+    ),
+    "html200": lambda: Reply(
+        200, [("Content-Type", "text/html; charset=utf-8")], MAINTENANCE
+    ),
+    "empty200": lambda: Reply(200, [("Content-Type", "text/plain")], b""),
+}
+
+
+def _moved_resume_key(reply: Reply, query: str, kind: str) -> Reply:
+    """``reply`` (a CDX page) with its resume key replaced: by the key the request
+    sent (``resume-repeat``), or by one that resumes at the page's own first row
+    (``resume-back``). A page without a key, or a first page asked to repeat,
+    is left alone."""
+    sent = parse_qs(query).get("resumeKey", [""])[-1]
+    text = reply.body.decode("utf-8")
+    if reply.status != 200 or not text.rstrip().endswith('"]]'):
+        return reply  # only the JSON output is moved; enough for the crawler
+    rows = json.loads(text)
+    if len(rows) < 4 or rows[-2] != [] or len(rows[-1]) != 1:
+        return reply
+    header, table = rows[0], rows[1:-2]
+    if kind == "resume-repeat":
+        if not sent:
+            return reply
+        key = quote_plus(sent)
+    else:
+        if "urlkey" not in header or "timestamp" not in header:
+            return reply
+        first = table[0]
+        line_key = f"{first[header.index('urlkey')]} {first[header.index('timestamp')]}"
+        key = quote_plus(line_key)
+    lines = [json.dumps(r) for r in [header, *table]] + ["[]", json.dumps([key])]
+    body = ("[" + ",\n".join(lines) + "]\n").encode()
+    return Reply(reply.status, reply.headers, body)
 
 
 def _reset(connection: socket.socket) -> None:

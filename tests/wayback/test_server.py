@@ -533,3 +533,68 @@ def test_command_line_on_a_taken_port_says_so_in_one_line(wayback_server):
         f"python -m tests.wayback: cannot listen on 127.0.0.1:{taken}: Address "
         "already in use; pick another --port (0 = any free port)\n"
     )
+
+
+# -- faults added by the blind fault round (tests/blind/test_faults_*.py) ------
+
+
+def test_short_body_has_a_content_length_that_agrees(wayback_server):
+    wayback_server.faults.configure("short@replay,first=1")
+    path = f"/web/20111006123456id_/{SEED_POST}"
+    _, headers, body = fetch(wayback_server, path)
+    payload = (DEV_CORPUS / "captures" / "c0015.bin").read_bytes()
+    assert body == payload[: len(payload) // 2]
+    assert int(headers["Content-Length"]) == len(body)
+    assert fetch(wayback_server, path)[2] == payload
+
+
+def test_trickle_sends_the_whole_body_slowly(wayback_server):
+    wayback_server.faults.configure("trickle@replay,first=1,chunks=3,delay_ms=100")
+    started = time.monotonic()
+    _, _, body = fetch(wayback_server, f"/web/20111006123456id_/{SEED_POST}")
+    assert time.monotonic() - started >= 0.3
+    assert body == (DEV_CORPUS / "captures" / "c0015.bin").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [("missing200", b"doesn't have that page archived"), ("html200", b"offline")],
+)
+def test_canned_200_pages_carry_no_memento_headers(wayback_server, kind, expected):
+    wayback_server.faults.configure(f"{kind}@replay,first=1")
+    status, headers, body = fetch(wayback_server, f"/web/20111006123456id_/{SEED_POST}")
+    assert status == 200 and expected in body
+    assert headers.get("Memento-Datetime") is None
+
+
+def test_empty200_answers_nothing(wayback_server):
+    wayback_server.faults.configure("empty200@cdx,first=1")
+    status, _, body = fetch(wayback_server, "/cdx/search/cdx?url=ise.gov/blog*")
+    assert (status, body) == (200, b"")
+
+
+def test_retry_date_is_an_http_date(wayback_server):
+    wayback_server.faults.configure("429@cdx,first=1,retry_date=30")
+    status, headers, _ = fetch(wayback_server, "/cdx/search/cdx?url=ise.gov")
+    assert status == 429
+    assert headers["Retry-After"].endswith(" GMT")
+
+
+def test_query_selects_requests_by_their_query_string(wayback_server):
+    wayback_server.faults.configure("503@cdx,query=resumeKey,every=1,times=5")
+    assert fetch(wayback_server, "/cdx/search/cdx?url=ise.gov")[0] == 200
+    assert fetch(wayback_server, "/cdx/search/cdx?url=ise.gov&resumeKey=x")[0] == 503
+
+
+def test_resume_key_faults_repeat_or_go_back(wayback_server):
+    query = "url=ise.gov/blog*&limit=3&showResumeKey=true&output=json"
+    first = cdx(wayback_server, query)
+    key = first[-1][0]
+    wayback_server.faults.configure("resume-repeat@cdx,first=1")
+    repeated = cdx(wayback_server, f"{query}&resumeKey={key}")
+    assert repeated[-1] == [key]
+    wayback_server.faults.configure("resume-back@cdx,first=1")
+    back = cdx(wayback_server, f"{query}&resumeKey={key}")
+    again = cdx(wayback_server, f"{query}&resumeKey={back[-1][0]}")
+    assert again[1:-2] == back[1:-2] == repeated[1:-2]
+    assert again[-1] != back[-1]
