@@ -81,6 +81,7 @@ class CrawlConfig:
     check_links: bool
     max_attempts: int
     truncated_retries: int
+    recheck_runs: int
     max_failure_share: float
     progress_interval: float
     progress_view: str
@@ -309,6 +310,7 @@ RULES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "ISE_ARCHIVE_CHECK_LINKS": ("check_links", boolean),
     "ISE_ARCHIVE_MAX_ATTEMPTS": ("max_attempts", int_at_least(1)),
     "ISE_ARCHIVE_TRUNCATED_RETRIES": ("truncated_retries", int_at_least(0)),
+    "ISE_ARCHIVE_RECHECK_RUNS": ("recheck_runs", int_at_least(0)),
     "ISE_ARCHIVE_MAX_FAILURE_SHARE": ("max_failure_share", share),
     "ISE_ARCHIVE_PROGRESS_INTERVAL": ("progress_interval", non_negative),
     "ISE_ARCHIVE_PROGRESS_VIEW": ("progress_view", one_of("auto", "off")),

@@ -45,6 +45,14 @@ RETRYABLE_FAILURES = frozenset(
         "blocked",
     ]
 )
+#: Failure reasons that are usually the capture's fate but may be the archive's
+#: passing glitch, so a few later runs try them again (``ISE_ARCHIVE_RECHECK_RUNS``,
+#: :meth:`~ise_archive.store.state.State.reset_inflight`): a "not archived" answer
+#: for a capture the archive's own index lists (its index and its storage
+#: disagree: a storage node down, or the capture withdrawn), and bytes that differed
+#: from the index's digest on both fetches of a run (a transfer corrupted twice, or
+#: a damaged record). Each then costs one request per later run, up to the limit.
+RECHECKED_FAILURES = frozenset(["archive-error:not-archived", "digest-mismatch"])
 # failed:http-503  failed:archive-error:http-429
 _RETRYABLE_HTTP = re.compile(r"^(?:archive-error:)?http-(?:408|425|429|5\d\d)$")
 # record  duplicate  fetching  skip:not-a-post:listing  failed:http-503
@@ -93,6 +101,17 @@ def is_retryable(outcome: str | None) -> bool:
     if _RETRYABLE_HTTP.match(reason):
         return True
     return reason.replace("-", "").replace("_", "") in RETRYABLE_FAILURES
+
+
+def is_rechecked(outcome: str | None) -> bool:
+    """True for failures a few later runs try again (:data:`RECHECKED_FAILURES`).
+
+    >>> is_rechecked("failed:digest-mismatch"), is_rechecked("failed:http-404")
+    (True, False)
+    """
+    if not outcome or not outcome.startswith("failed:"):
+        return False
+    return outcome.removeprefix("failed:") in RECHECKED_FAILURES
 
 
 def outcome_class(outcome: str | None) -> str:

@@ -154,6 +154,13 @@ ISE_ARCHIVE_MAX_ATTEMPTS = 8
 #: transport error, so a document still cut after a complete transfer was almost
 #: always truncated in the archive itself: one more try, then the next capture.
 ISE_ARCHIVE_TRUNCATED_RETRIES = 1
+#: Later runs that fetch again a capture the archive failed to serve in a way that
+#: is usually for good but may be its passing glitch: "not archived" for a capture
+#: its own index lists, or bytes that differed from the index's digest on both
+#: fetches of a run (ise_archive.outcomes.RECHECKED_FAILURES). Both are first
+#: fetched once more within the run. 3: a glitch of a night or two heals, and a
+#: capture the archive really lost costs one request in 3 runs, then none.
+ISE_ARCHIVE_RECHECK_RUNS = 3
 #: Exit non-zero when more than this share of fetched captures failed.
 ISE_ARCHIVE_MAX_FAILURE_SHARE = 0.05
 #: Seconds between progress lines (0 disables them).

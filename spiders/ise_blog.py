@@ -26,14 +26,14 @@ from ise_archive.archive.coverage import Coverage
 from ise_archive.config import parse_spider_arguments, run_parameters
 from ise_archive.errors import CDXError
 from ise_archive.extract import ExtractOptions
-from ise_archive.plan.work import Answer, Fetch, LookUp, Retry, WorkPlan
+from ise_archive.plan.work import Fetch, LookUp, Retry, WorkPlan
 from ise_archive.records import Capture, Post, Skip
 from ise_archive.warc.prepared import prepared_pages
 from spiders.attachments import AttachmentRequests
 from spiders.config import crawl_config, set_download_slots
 from spiders.failures import not_sent, transport_failure
 from spiders.progress import log_budget, log_milestone
-from spiders.requests import capture_request, cdx_request
+from spiders.requests import capture_answer, capture_request, cdx_request
 from spiders.run import CrawlRun, crawl_run
 
 logger = logging.getLogger(__name__)
@@ -183,27 +183,16 @@ class IseBlogSpider(AttachmentRequests, Spider):
 
     def parse_capture(self, response: Response, capture: Capture) -> Iterator[Any]:
         self.crawler.stats.inc_value("ise_archive/fetch/requests")
-        rank = self.archives.rank_of(capture)
-        answer = Answer(
-            status=response.status,
-            headers={
-                k.lower(): v for k, v in response.headers.to_unicode_dict().items()
-            },
-            body=response.body,
-            replay_url=response.url,
-            hops=response.meta.get("hops", 0),
-            truncated_tries=response.meta.get("truncated_tries", 0),
-            archive=self.archives[rank].spec() if rank else "",
-        )
+        answer = capture_answer(response, self.archives, capture)
         for item in self.plan.read_answer(capture, answer, self.options):
             if isinstance(item, (Post, Skip)):
                 yield item
             elif isinstance(item, Retry):
-                self.crawler.stats.inc_value("ise_archive/fetch/truncated")
+                self.crawler.stats.inc_value(f"ise_archive/fetch/{item.why}")
                 # a fresh request: one copied from the response carries Scrapy's
                 # internal meta (download_latency...) into the next download
                 retry = self.capture_request(capture, hops=answer.hops)
-                retry.meta["truncated_tries"] = item.tries
+                retry.meta[f"{item.why}_tries"] = item.tries
                 yield retry
             else:
                 yield from self.requests([item])

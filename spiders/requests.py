@@ -1,4 +1,5 @@
-"""The spider's two kinds of request, each in the rate pool of its archive.
+"""The spider's two kinds of request, each in the rate pool of its archive, and the
+answer to a capture request as the library reads it (:func:`capture_answer`).
 
 A CDX page goes to the ``cdx`` pool of the archive asked (``cdx@<name>`` for an
 archive of ``ISE_ARCHIVE_MORE_ARCHIVES``), a capture fetch to the ``replay`` pool of
@@ -12,9 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from scrapy import Request
+from scrapy.http import Response
 
 from ise_archive.archive.archives import ArchiveSet
 from ise_archive.archive.cdx import CDXQuery
+from ise_archive.plan.work import Answer
 from ise_archive.records import Capture
 
 Callback = Callable[..., Any]
@@ -67,4 +70,22 @@ def capture_request(
             "download_maxsize": max_bytes,
         },
         dont_filter=True,
+    )
+
+
+def capture_answer(
+    response: Response, archives: ArchiveSet, capture: Capture
+) -> Answer:
+    """The archive's answer to a capture request, as the library reads it: with
+    the redirects followed and the refetches made for it so far (request meta)."""
+    rank = archives.rank_of(capture)
+    return Answer(
+        status=response.status,
+        headers={k.lower(): v for k, v in response.headers.to_unicode_dict().items()},
+        body=response.body,
+        replay_url=response.url,
+        hops=response.meta.get("hops", 0),
+        truncated_tries=response.meta.get("truncated_tries", 0),
+        not_archived_tries=response.meta.get("not_archived_tries", 0),
+        archive=archives[rank].spec() if rank else "",
     )

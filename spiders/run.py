@@ -51,7 +51,7 @@ class CrawlRun:
         opened again."""
         self.parameters = parameters
         self.state.begin_run(self.run_id, parameters=parameters)
-        reset = self.state.reset_inflight()
+        reset = self.state.reset_inflight(recheck_runs=self.config.recheck_runs)
         if reset:
             logger.info(
                 "Resuming: %(n)d unfinished captures will be retried", {"n": reset}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ise_archive.outcomes import is_outcome, is_retryable, outcome_class
+from ise_archive.outcomes import is_outcome, is_rechecked, is_retryable, outcome_class
 
 
 @pytest.mark.parametrize(
@@ -33,6 +33,23 @@ from ise_archive.outcomes import is_outcome, is_retryable, outcome_class
 )
 def test_is_retryable(outcome, retryable):
     assert is_retryable(outcome) is retryable
+
+
+@pytest.mark.parametrize(
+    ("outcome", "rechecked"),
+    [
+        ("failed:archive-error:not-archived", True),
+        ("failed:digest-mismatch", True),
+        ("failed:http-404", False),
+        ("failed:archive-error:blocked", False),
+        ("failed:truncated-capture", False),
+        ("skip:archive-error:not-archived", False),  # an archived page that says so
+        ("record", False),
+        (None, False),
+    ],
+)
+def test_is_rechecked(outcome, rechecked):
+    assert is_rechecked(outcome) is rechecked
 
 
 @pytest.mark.parametrize(

@@ -64,6 +64,12 @@ PHASES = ("listings", "posts", "nodes")
 MAX_REDIRECT_HOPS = 3
 #: The outcome of a ``/node/N`` capture of a post already read under its alias.
 NODE_ALIAS_KNOWN = "skip:node-alias-known"
+#: How often a capture the archive answers "not archived" is fetched again within
+#: the run: its index listed it, so the answer is more often a passing fault (a
+#: storage node down) than the capture's fate; later runs recheck it too
+#: (ise_archive.outcomes.RECHECKED_FAILURES), as they do a digest mismatch.
+NOT_ARCHIVED_REFETCHES = 1
+NOT_ARCHIVED = "archive-error:not-archived"
 #: Outcomes after which a capture needs no fetch of its own.
 _SETTLED_OR_UNDERWAY = frozenset({"record", "duplicate", "fetching"})
 
@@ -100,11 +106,14 @@ class LookUp:
 
 @dataclass(frozen=True, slots=True)
 class Retry:
-    """Fetch the same capture again: its document came back cut short (``tries``
-    times so far)."""
+    """Fetch the same capture again (``tries`` times so far for the same cause):
+    its document came back cut short (``why`` ``truncated``), or the archive said
+    it does not hold it (``not_archived``). The spider counts it under
+    ``ise_archive/fetch/<why>`` and hands ``tries`` back as ``<why>_tries``."""
 
     capture: Capture
     tries: int
+    why: str = "truncated"
 
 
 #: What reading one answer can lead to: a result to store, or more requests.
@@ -128,6 +137,7 @@ class Answer:
     replay_url: str
     hops: int = 0
     truncated_tries: int = 0
+    not_archived_tries: int = 0
     #: The archive that answered, when it is not the main one: its spec
     #: (:attr:`Capture.archive`), for its replay URLs and the record's provenance.
     archive: str = ""
@@ -314,6 +324,15 @@ class WorkPlan:
             return
         if not archived:
             reason = archive_error_reason(answer.status, headers, answer.body)
+            tries = answer.not_archived_tries + 1
+            if reason == NOT_ARCHIVED and tries <= NOT_ARCHIVED_REFETCHES:
+                logger.info(
+                    "The archive says it does not hold %(url)s, which its index "
+                    "lists: fetching it again",
+                    {"url": answer.replay_url},
+                )
+                yield Retry(capture, tries, why="not_archived")
+                return
             self.settle(capture, f"failed:{reason or f'http-{answer.status}'}")
             return
         if answer.status != 200:

@@ -108,7 +108,8 @@ CREATE TABLE captures (
     outcome_run TEXT,
     post_url TEXT,
     post_json TEXT,
-    archive TEXT NOT NULL DEFAULT ''
+    archive TEXT NOT NULL DEFAULT '',
+    rechecks INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX captures_identity ON captures (identity, timestamp, original);
 CREATE INDEX captures_open ON captures (identity)
@@ -177,6 +178,10 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
         if "archive" not in columns:  # a version 1 file from before other archives
             db.execute(
                 "ALTER TABLE captures ADD COLUMN archive TEXT NOT NULL DEFAULT ''"
+            )
+        if "rechecks" not in columns:  # a version 1 file from before rechecks
+            db.execute(
+                "ALTER TABLE captures ADD COLUMN rechecks INTEGER NOT NULL DEFAULT 0"
             )
         held = {row[1] for row in db.execute("PRAGMA table_info(holders)")}
         if "digest" not in held:  # holders written before digests were kept

@@ -39,7 +39,12 @@ from typing import Any
 
 from ise_archive.errors import StateError
 from ise_archive.normalize.urls import node_id
-from ise_archive.outcomes import is_outcome, is_retryable, outcome_class
+from ise_archive.outcomes import (
+    is_outcome,
+    is_rechecked,
+    is_retryable,
+    outcome_class,
+)
 from ise_archive.records import Capture, Post, Teaser, WarcRef, teaser_from_json
 from ise_archive.store.db import (
     CAPTURE_COLUMNS,
@@ -480,24 +485,35 @@ class State:
         found = row.fetchone()
         return found[0] if found else None
 
-    def reset_inflight(self) -> int:
+    def reset_inflight(self, *, recheck_runs: int = 0) -> int:
         """Make in-flight and transiently failed captures pending again.
 
         Called at the start of a run, so a run killed mid-fetch, or one that met
-        429s and 503s, is completed by the next. Returns how many were reset.
+        429s and 503s, is completed by the next. A failure that may be the
+        archive's passing glitch (:func:`~ise_archive.outcomes.is_rechecked`:
+        "not archived" for a listed capture, bytes that differed from the digest
+        twice) is reopened too, by at most ``recheck_runs`` runs per capture
+        (counted in its ``rechecks``): a capture the archive really lost then
+        costs a request in only a few runs. Returns how many were reset.
         """
-        keys = [
-            key
-            for key, outcome in self._db.execute(
-                "SELECT key, outcome FROM captures "
-                "WHERE outcome = 'fetching' OR outcome LIKE 'failed:%'"
-            )
-            if is_retryable(outcome)
-        ]
+        keys, rechecked = [], []
+        for key, outcome, rechecks in self._db.execute(
+            "SELECT key, outcome, rechecks FROM captures "
+            "WHERE outcome = 'fetching' OR outcome LIKE 'failed:%'"
+        ):
+            if is_retryable(outcome):
+                keys.append(key)
+            elif is_rechecked(outcome) and rechecks < recheck_runs:
+                keys.append(key)
+                rechecked.append(key)
         with self._transaction():
             self._db.executemany(
                 "UPDATE captures SET outcome = NULL, outcome_run = NULL WHERE key = ?",
                 [(key,) for key in keys],
+            )
+            self._db.executemany(
+                "UPDATE captures SET rechecks = rechecks + 1 WHERE key = ?",
+                [(key,) for key in rechecked],
             )
             # every archive that holds them is worth a try again, best first
             self._db.executemany(
@@ -511,7 +527,12 @@ class State:
                 [(key,) for key in keys],
             )
         if keys:
-            logger.info("Retrying %(n)d in-flight or failed captures", {"n": len(keys)})
+            logger.info(
+                "Retrying %(n)d in-flight or failed captures (%(rechecked)d of them "
+                "failed in a way the archive may have caused: not archived, digest "
+                "mismatch)",
+                {"n": len(keys), "rechecked": len(rechecked)},
+            )
         return len(keys)
 
     # --- results ------------------------------------------------------------

@@ -46,6 +46,7 @@ def test_a_refusing_archive_exits_75_with_the_summary(tmp_path: Path) -> None:
         (("-s", "ISE_ARCHIVE_ATTACHMENTS=maybe"), "_ATTACHMENTS ('maybe') must be"),
         (("-s", "ISE_ARCHIVE_MAX_ATTACHMENT_BYTES=0"), "_ATTACHMENT_BYTES ('0')"),
         (("-s", "ISE_ARCHIVE_CHECK_LINKS=sometimes"), "_CHECK_LINKS ('sometimes')"),
+        (("-s", "ISE_ARCHIVE_RECHECK_RUNS=-1"), "ISE_ARCHIVE_RECHECK_RUNS ('-1')"),
         (("-s", "DOWNLOAD_SLOTS={}"), "DOWNLOAD_SLOTS is set by ise-archive"),
         (("-s", "CONCURRENT_ITEMS=0"), "CONCURRENT_ITEMS ('0') must be"),
         (("-s", "OUTPUT_DIR=/proc/forbidden"), "OUTPUT_DIR ('/proc/forbidden') cannot"),

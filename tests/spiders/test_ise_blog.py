@@ -329,15 +329,25 @@ def test_a_truncated_page_is_fetched_again_with_a_fresh_request(
     assert spider.crawler.stats.get_value("ise_archive/fetch/truncated") == 1
 
 
-def test_the_archives_not_archived_page_is_a_failure(spider: IseBlogSpider) -> None:
+@pytest.mark.parametrize("status", [404, 200])
+def test_the_archives_not_archived_page_is_fetched_again_then_a_failure(
+    spider: IseBlogSpider, status: int
+) -> None:
+    """The index listed the capture: "not archived" is asked once more (a storage
+    node may be down), and a second one is the capture's failure (which later runs
+    recheck, ISE_ARCHIVE_RECHECK_RUNS)."""
     spider.run.state.add_captures([GOOD], lambda c: POST)
     body = b"<html><body><p>Wayback Machine doesn't have that page archived.</p>"
+    first = _reply(spider, GOOD, status=status, body=body)
 
-    items = list(
-        spider.parse_capture(_reply(spider, GOOD, status=404, body=body), GOOD)
-    )
+    [retry] = spider.parse_capture(first, GOOD)
 
-    assert items == []
+    assert (retry.url, retry.meta["not_archived_tries"]) == (first.url, 1)
+    assert _outcome(spider, POST, GOOD) is None
+    assert spider.crawler.stats.get_value("ise_archive/fetch/not_archived") == 1
+    second = _reply(spider, GOOD, status=status, body=body)
+    second.meta["not_archived_tries"] = 1
+    assert list(spider.parse_capture(second, GOOD)) == []
     assert _outcome(spider, POST, GOOD) == "failed:archive-error:not-archived"
 
 

@@ -195,6 +195,29 @@ def test_reset_inflight_reopens_fetching_and_transient_failures(state: State):
     assert state.reset_inflight() == 0
 
 
+def test_failures_the_archive_may_have_caused_are_rechecked_by_a_few_runs(
+    state: State,
+):
+    """ "Not archived" for a listed capture and a digest mismatch are reopened by
+    ``recheck_runs`` runs each, then stay failed; a real 404 never is."""
+    outcomes = {
+        "20110101000001": "failed:archive-error:not-archived",
+        "20110101000002": "failed:digest-mismatch",
+        "20110101000003": "failed:http-404",
+    }
+    captures = [cap(ts, A) for ts in outcomes]
+    state.add_captures(captures, identity)
+    reopened = []
+    for _ in range(4):
+        for capture, outcome in zip(captures, outcomes.values(), strict=True):
+            state.set_outcome(key(capture), outcome)  # the archive still fails them
+        reopened.append(state.reset_inflight(recheck_runs=2))
+    assert reopened == [2, 2, 0, 0]
+    expected = zip(map(key, captures), outcomes.values(), strict=True)
+    assert state.outcomes_of(A) == dict(expected)
+    assert state.reset_inflight() == 0  # recheck_runs=0: never
+
+
 def test_posts_persist_across_close_and_reopen(db_path: Path, state: State):
     c1, c2 = cap("20110101000000", A), cap("20120101000000", A)
     state.add_captures([c1, c2], identity)
