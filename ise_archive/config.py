@@ -68,6 +68,7 @@ class CrawlConfig:
     cdx_concurrency: int
     replay_concurrency: int
     pause_429: float
+    retry_after_max: float
     backoff_429: float
     max_retries_429: int
     rate_recovery: float
@@ -297,6 +298,7 @@ RULES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "ISE_ARCHIVE_CDX_CONCURRENCY": ("cdx_concurrency", int_at_least(1)),
     "ISE_ARCHIVE_REPLAY_CONCURRENCY": ("replay_concurrency", int_at_least(1)),
     "ISE_ARCHIVE_429_PAUSE": ("pause_429", non_negative),
+    "ISE_ARCHIVE_RETRY_AFTER_MAX": ("retry_after_max", non_negative),
     "ISE_ARCHIVE_429_BACKOFF": ("backoff_429", at_least_one),
     "ISE_ARCHIVE_429_MAX_RETRIES": ("max_retries_429", int_at_least(0)),
     "ISE_ARCHIVE_RATE_RECOVERY": ("rate_recovery", positive_share),

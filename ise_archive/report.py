@@ -15,7 +15,9 @@ code  status       when
                    its capture stays open for next run), a record failed the
                    schema and was left out (a bug), or the counts do not add up
 74    failed       the dataset or the run report could not be written
-75    blocked      the archive refused us or could not be reached: resume later
+75    blocked      the archive refused us, could not be reached or asked for a
+                   wait over ISE_ARCHIVE_RETRY_AFTER_MAX; or another archive
+                   (ISE_ARCHIVE_MORE_ARCHIVES) was set aside for that: resume later
 130   interrupted  stopped (Ctrl-C, SIGTERM) with captures still pending
 1     failed       a CDX query failed for good (discovery is incomplete), or
                    failures this run exceed ``max_failure_share`` of outcomes
@@ -64,8 +66,12 @@ _STATUS_PREFIX = "downloader/response_status_count/"
 _POOL_PREFIX = "ise_archive/pool/"
 # 20261203T130148.749Z (ise_archive.runs.new_run_id), or any plain file stem
 _SAFE_RUN_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,99}")
-#: Set by the pools middleware when the archive cannot be reached ("host: reason").
+#: Set by the pools middleware when the archive cannot be reached ("host: reason"),
+#: or asked for a wait too long to hold the run (_BLOCKED_REASON, same form), and
+#: for each other archive it set aside for the rest of the run (spiders/outages.py).
 _UNREACHABLE = "ise_archive/unreachable"
+_BLOCKED_REASON = "ise_archive/blocked_reason"
+_SET_ASIDE_PREFIX = "ise_archive/set_aside/"
 #: The attachments phase's stats (spiders/attachments.py) and the dataset's tally
 #: of attachments (ise_archive.attachments.tally).
 _FILES = "ise_archive/attachments/"
@@ -214,6 +220,14 @@ def build_report(
         report,
         blocked=blocked or bool(stats.get("ise_archive/blocked")),
         unreachable=str(unreachable) if unreachable else None,
+        why_blocked=str(stats.get(_BLOCKED_REASON) or ""),
+        set_aside=tuple(
+            f"cannot use {key.removeprefix(_SET_ASIDE_PREFIX)} (another archive) "
+            f"for the rest of the run: {why}; what only it holds is left for the "
+            "next run"
+            for key, why in sorted(stats.items())
+            if key.startswith(_SET_ASIDE_PREFIX)
+        ),
         interrupted=interrupted,
         unsent=_unsent(stats),
         error=error,
@@ -265,6 +279,8 @@ def _decide(
     blocked: bool,
     unreachable: str | None,
     interrupted: bool,
+    why_blocked: str = "",
+    set_aside: tuple[str, ...] = (),
     unsent: int = 0,
     error: str | None,
     io_error: str | None,
@@ -303,7 +319,13 @@ def _decide(
     if unreachable:
         return "blocked", ExitCode.TEMPFAIL, (f"cannot reach {unreachable}",)
     if blocked:
-        return "blocked", ExitCode.TEMPFAIL, ("the archive refused or blocked us",)
+        return (
+            "blocked",
+            ExitCode.TEMPFAIL,
+            (why_blocked or "the archive refused or blocked us",),
+        )
+    if set_aside:  # the others' work was done: the run is incomplete, resumably
+        return "blocked", ExitCode.TEMPFAIL, set_aside
     if requests and not responses:
         return (
             "blocked",

@@ -103,10 +103,18 @@ ISE_ARCHIVE_REPLAY_RPS = 1.5
 #: Connections per pool (the archive asks for one keep-alive connection).
 ISE_ARCHIVE_CDX_CONCURRENCY = 1
 ISE_ARCHIVE_REPLAY_CONCURRENCY = 1
-#: A 429 pauses its whole pool this long (seconds) unless Retry-After says otherwise:
-#: its next request goes when the pause ends. It also divides the pool's rate by
-#: ISE_ARCHIVE_429_BACKOFF (once for the requests already in flight).
+#: A 429 pauses its whole pool this long (seconds) unless Retry-After says otherwise
+#: (up to ISE_ARCHIVE_RETRY_AFTER_MAX): its next request goes when the pause ends.
+#: It also divides the pool's rate by ISE_ARCHIVE_429_BACKOFF (once for the requests
+#: already in flight).
 ISE_ARCHIVE_429_PAUSE = 60.0
+#: The longest Retry-After (seconds, or an HTTP-date that far ahead) a pool waits
+#: out. A longer one is the archive saying "come back later" (its firewall lasts
+#: about an hour): holding the pool that long would make the run look hung, and
+#: asking sooner would ignore the archive. So the run stops as for an unreachable
+#: archive: one ERROR line saying when to come back, state kept, exit 75 (another
+#: archive, ISE_ARCHIVE_MORE_ARCHIVES, is set aside and the run goes on without it).
+ISE_ARCHIVE_RETRY_AFTER_MAX = 300.0
 ISE_ARCHIVE_429_BACKOFF = 2.0
 #: Each answer that is neither a 429 nor an error raises the pool's rate by this
 #: share of itself, up to the configured rate (0.2: a halved pool is back at full

@@ -33,7 +33,7 @@ from ise_archive.plan.work import Fetch, WorkPlan
 from ise_archive.records import WarcRef
 from ise_archive.warc.writer import WarcLocation
 from spiders.evidence import FILE_WARC
-from spiders.failures import not_sent, transport_failure
+from spiders.failures import not_sent, set_aside, transport_failure
 from spiders.links import LinkCheckRequests
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ class AttachmentRequests(LinkCheckRequests):
             yield self.file_cdx_request(query, page.resume_key, rank=rank)
 
     def file_cdx_failed(self, failure: Failure) -> None:
-        if not_sent(failure):  # the crawl is stopping (spiders/slots.py)
+        if not_sent(failure) or set_aside(failure):  # the next run lists it
             return
         self.crawler.stats.inc_value("ise_archive/attachments/cdx_failed")
         if self.check_blocked(failure):
@@ -165,6 +165,12 @@ class AttachmentRequests(LinkCheckRequests):
     def file_failed(self, failure: Failure) -> Iterator[Request]:
         fetch: FileFetch = failure.request.meta["fetch"]  # type: ignore[attr-defined]
         if not_sent(failure):  # the crawl is stopping: the file stays pending
+            return
+        if set_aside(failure):  # its archive is out: the next holder, else pending
+            plan = self.plan.attachments
+            following = plan.fall_back(fetch) if plan is not None else None
+            if following is not None:
+                yield self.file_request(following)
             return
         if self.check_blocked(failure):
             raise CloseSpider("blocked")

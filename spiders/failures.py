@@ -18,6 +18,18 @@ from ise_archive.outcomes import transport_failure_reason
 from spiders.slots import NotSent
 
 
+class SetAside(IgnoreRequest):
+    """A request to another archive (``ISE_ARCHIVE_MORE_ARCHIVES``) that cannot be
+    used for the rest of the run (spiders/middlewares.py): no failure of what it
+    asked for, which is fetched from the next archive holding it or left pending
+    for the next run."""
+
+
+def set_aside(failure: Failure) -> bool:
+    """Whether the request's archive was set aside for the rest of the run."""
+    return failure.check(SetAside) is not None
+
+
 def not_sent(failure: Failure) -> bool:
     """Whether the request was never sent because the crawl is stopping: what it
     asked for stays pending (spiders/slots.py), nothing is counted or logged."""

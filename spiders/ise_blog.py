@@ -31,7 +31,7 @@ from ise_archive.records import Capture, Post, Skip
 from ise_archive.warc.prepared import prepared_pages
 from spiders.attachments import AttachmentRequests
 from spiders.config import crawl_config, set_download_slots
-from spiders.failures import not_sent, transport_failure
+from spiders.failures import not_sent, set_aside, transport_failure
 from spiders.progress import log_budget, log_milestone
 from spiders.requests import capture_answer, capture_request, cdx_request
 from spiders.run import CrawlRun, crawl_run
@@ -145,7 +145,7 @@ class IseBlogSpider(AttachmentRequests, Spider):
             self.coverage.completed(rank, query)
 
     def cdx_failed(self, failure: Failure) -> None:
-        if not_sent(failure):  # asked again by the next run (spiders/slots.py)
+        if not_sent(failure) or set_aside(failure):  # asked again by the next run
             return
         self.crawler.stats.inc_value("ise_archive/cdx/failed/transport")
         if self.check_blocked(failure):
@@ -218,6 +218,8 @@ class IseBlogSpider(AttachmentRequests, Spider):
         capture: Capture = request.meta["capture"]
         if not_sent(failure):  # the crawl is stopping (spiders/slots.py)
             return
+        if set_aside(failure):  # its archive is out for this run (spiders/outages.py)
+            return self.plan.set_aside(capture)
         if self.check_blocked(failure):
             # not the capture's failure: the next run reopens it (reset_inflight)
             raise CloseSpider("blocked")

@@ -8,21 +8,23 @@ the *whole pool* (``Retry-After``, else ``ISE_ARCHIVE_429_PAUSE``) and slows it;
 and transport errors are retried (``RETRY_*``) with the pool paused, each retry
 logged at INFO with its reason; other answers bring the pool's rate back to the
 configured one (the arithmetic: :mod:`ise_archive.fetch.pacing`); a host that cannot
-be reached is said so in one ERROR line and the crawl stops, state kept (exit 75).
+be reached, or that asks for a wait over ``ISE_ARCHIVE_RETRY_AFTER_MAX``, is said so in
+one ERROR line and the crawl stops, state kept (exit 75), unless it is another
+archive's (``ISE_ARCHIVE_MORE_ARCHIVES``): that archive is set aside for the rest of
+the run (:class:`~spiders.failures.SetAside`) and the crawl goes on without it.
 Each pool's delay is kept in the stats (``ise_archive/pool/<pool>/delay``).
 """
 
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
+from datetime import UTC, datetime
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
 from scrapy.utils.response import response_status_message
 
@@ -32,25 +34,19 @@ from ise_archive.fetch.pacing import (
     Pacer,
     PacingPolicy,
     PoolRate,
+    come_back_reason,
     retry_after_seconds,
 )
-from ise_archive.fetch.reachability import (
-    Reachability,
-    describe_transport_failure,
-    unreachable_message,
-)
+from ise_archive.fetch.reachability import Reachability, describe_transport_failure
 from spiders.config import crawl_config
+from spiders.failures import SetAside
+from spiders.outages import Outages, request_host
 from spiders.slots import NotSent, hold_pool, slot_clock, stop_sending_on_close
 
 logger = logging.getLogger(__name__)
 
 #: The pool of a request that names none (Scrapy's own requests, e.g. robots.txt).
 DEFAULT_POOL = "replay"
-
-
-def _host(request: Request) -> str:
-    parts = urlsplit(request.url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 class ArchivePoolsMiddleware:
@@ -68,8 +64,10 @@ class ArchivePoolsMiddleware:
             )
         )
         self.max_429_retries = config.max_retries_429
+        self.retry_after_max = config.retry_after_max
         self.stop_on_refused = config.stop_on_refused
         self.reachability = Reachability(failures_in_a_row=config.unreachable_after)
+        self.outages = Outages(crawler, self.reachability)
         s = crawler.settings
         self.slots = s.getdict("DOWNLOAD_SLOTS")
         self.retry_enabled = s.getbool("RETRY_ENABLED")
@@ -78,7 +76,6 @@ class ArchivePoolsMiddleware:
             load_object(x) if isinstance(x, str) else x
             for x in s.getlist("RETRY_EXCEPTIONS")
         )
-        self.stopping = False
         #: The spider is closing: nothing more is sent (spiders/slots.py).
         self.closing = False
         #: When each pool's last pause ends (on the clock of :func:`slot_clock`).
@@ -100,9 +97,8 @@ class ArchivePoolsMiddleware:
     def process_request(self, request: Request) -> None:
         if self.closing:
             raise NotSent("not sent: the crawl is stopping")
-        if self.stopping:
-            raise IgnoreRequest("the archive cannot be reached")
         pool = self.pool(request)
+        self.outages.check(request, pool)
         request.meta.setdefault("download_slot", pool)
         self.crawler.stats.inc_value(f"ise_archive/pool/{pool}/requests")
 
@@ -121,7 +117,7 @@ class ArchivePoolsMiddleware:
         self, request: Request, response: Response
     ) -> Request | Response:
         pool = self.pool(request)
-        self.reachability.answered(_host(request))
+        self.reachability.answered(request_host(request))
         if response.status == 429:
             return self.throttled(request, response, pool)
         if response.status in self.retry_codes and not request.meta.get("dont_retry"):
@@ -133,18 +129,17 @@ class ArchivePoolsMiddleware:
     def process_exception(
         self, request: Request, exception: Exception
     ) -> Request | None:
-        if isinstance(exception, NotSent):
+        if isinstance(exception, NotSent | SetAside):
             return None
-        if self.stopping:
+        if self.outages.stopping:
             raise IgnoreRequest("the archive cannot be reached") from exception
         if isinstance(exception, IgnoreRequest | NotInWarc | DamagedWarc):
             return None  # a rebuild's missing answer says nothing of the archive
         reason = describe_transport_failure(exception)
-        host = _host(request)
+        host = request_host(request)
         refused = reason == "connection refused" and self.stop_on_refused
         if self.reachability.failed(host) or refused:
-            self.stop_unreachable(host, reason)
-            raise IgnoreRequest(f"cannot reach {host}: {reason}") from exception
+            self.outages.out_of_reach(request, self.pool(request), reason)
         if isinstance(exception, self.retry_exceptions) and not request.meta.get(
             "dont_retry"
         ):
@@ -169,7 +164,14 @@ class ArchivePoolsMiddleware:
         self, request: Request, response: Response, pool: str
     ) -> Request | Response:
         tries = request.meta.get("ise_429_tries", 0) + 1
-        retry_after = retry_after_seconds(response.headers.get(b"Retry-After"))
+        self.crawler.stats.inc_value(f"ise_archive/pool/{pool}/429")
+        wall = datetime.now(UTC)
+        asked = response.headers.get(b"Retry-After")
+        retry_after = retry_after_seconds(asked, now=wall)
+        if retry_after is not None and retry_after > self.retry_after_max:
+            limit = self.retry_after_max
+            why = come_back_reason(retry_after, now=wall, limit=limit)
+            self.outages.out_of_reach(request, pool, why, told=True)
         now = slot_clock()()  # download_latency is a duration: any one clock will do
         latency = request.meta.get("download_latency")
         sent_at = None if latency is None else now - latency
@@ -177,7 +179,6 @@ class ArchivePoolsMiddleware:
             pool, retry_after, sent_at=sent_at, now=now
         )
         self.pace(pool, rate, seconds)
-        self.crawler.stats.inc_value(f"ise_archive/pool/{pool}/429")
         if tries > self.max_429_retries:
             logger.warning(
                 "Gave up on %(url)s after %(n)d answers of 429",
@@ -216,20 +217,3 @@ class ArchivePoolsMiddleware:
             },
         )
         return retry
-
-    def stop_unreachable(self, host: str, reason: str) -> None:
-        """Say once that ``host`` cannot be reached and stop; the state is kept."""
-        if self.stopping:
-            return
-        self.stopping = True
-        self.crawler.stats.set_value("ise_archive/blocked", 1)
-        self.crawler.stats.set_value("ise_archive/unreachable", f"{host}: {reason}")
-        message = unreachable_message(
-            host, reason, streak=self.reachability.streak(host)
-        )
-        logger.error("%(message)s", {"message": message})
-        engine = self.crawler.engine
-        if engine is None or not engine.running:
-            return
-        # the requests waiting in a pool are dropped at once (spiders/slots.py)
-        deferred_from_coro(engine.close_spider_async(reason="unreachable"))

@@ -106,6 +106,28 @@ def stop_sending_on_close(crawler: Crawler, closing: Callable[[], None]) -> None
     engine.close_spider_async = close_spider_async  # type: ignore[method-assign]
 
 
+def fail_waiting(
+    crawler: Crawler, archive: str, refusal: type[IgnoreRequest], message: str
+) -> int:
+    """Fail with ``refusal(message)``, unsent, the requests waiting in the pools of
+    ``archive`` (slots
+    ``cdx@<archive>``, ``replay@<archive>``): it was set aside for the rest of the
+    run (spiders/outages.py), and a request held there by the pool's delay or pause
+    (a ``Retry-After`` of an hour) would keep the crawl from ending."""
+    engine = crawler.engine
+    if engine is None:
+        return 0
+    failed = 0
+    for name, slot in engine.downloader.slots.items():
+        if name.partition("@")[2] != archive:
+            continue
+        while slot.queue:
+            _, waiting = slot.queue.popleft()
+            waiting.errback(refusal(message))
+            failed += 1
+    return failed
+
+
 def drop_waiting(crawler: Crawler) -> int:
     """Take every request waiting in a download slot out of it, unsent.
 

@@ -199,6 +199,41 @@ def test_an_unreachable_archive_says_which_and_why_and_exits_75():
     )
 
 
+def test_a_come_back_later_answer_says_when_and_exits_75():
+    stats = {
+        **STATS,
+        "ise_archive/blocked": 1,
+        "ise_archive/blocked_reason": "https://web.archive.org: it asks for no "
+        "request before 2026-12-03 22:30 UTC (Retry-After: 3600 s, ...)",
+    }
+    report = first_run(stats=stats)
+    assert (report.status, report.exit_code, report.reasons) == (
+        "blocked",
+        75,
+        (stats["ise_archive/blocked_reason"],),
+    )
+
+
+def test_another_archive_set_aside_makes_the_run_incomplete_with_exit_75():
+    """The main archive's work was done: the run is not failed, but it is not
+    complete either (the other archive's listing and captures wait): 75, like
+    the unreachable archive it is, which beats the CDX failures' 1."""
+    stats = {
+        **STATS,
+        "ise_archive/cdx/failed/transport": 1,
+        "ise_archive/set_aside/http://127.0.0.1:9": "connection refused",
+    }
+    report = first_run(stats=stats)
+    assert (report.status, report.exit_code, report.reasons) == (
+        "blocked",
+        75,
+        (
+            "cannot use http://127.0.0.1:9 (another archive) for the rest of the "
+            "run: connection refused; what only it holds is left for the next run",
+        ),
+    )
+
+
 def test_the_summary_gives_requests_by_pool_429s_and_the_pace_at_the_end():
     stats = {
         **STATS,

@@ -42,6 +42,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -211,19 +213,55 @@ def politeness_floor_s(
     return sum(n * delays.get(pool, 0.0) for pool, n in requests.items())
 
 
-def retry_after_seconds(raw: bytes | None) -> float | None:
-    """A ``Retry-After`` header's seconds; None when absent or an HTTP-date (the
-    archive never sends one: the configured pause applies).
+def retry_after_seconds(raw: bytes | None, *, now: datetime) -> float | None:
+    """A ``Retry-After`` header's wait in seconds, given in seconds or as an
+    HTTP-date (RFC 9110 allows both; the Internet Archive sends none); None when
+    absent or unreadable (the configured pause applies).
 
-    >>> retry_after_seconds(b"7"), retry_after_seconds(b"Wed, 21 Oct 2015 07:28:00 GMT")
-    (7.0, None)
+    >>> now = datetime(2015, 10, 21, 7, 0, tzinfo=UTC)
+    >>> retry_after_seconds(b"7", now=now)
+    7.0
+    >>> retry_after_seconds(b"Wed, 21 Oct 2015 07:28:00 GMT", now=now)
+    1680.0
+    >>> retry_after_seconds(b"soon", now=now) is None
+    True
     """
     if not raw:
         return None
     try:
-        return max(0.0, float(raw.decode("ascii").strip()))
-    except (UnicodeDecodeError, ValueError):
+        text = raw.decode("ascii").strip()
+    except UnicodeDecodeError:
         return None
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # "-0000": UTC, as HTTP-dates always are
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def come_back_reason(seconds: float, *, now: datetime, limit: float) -> str:
+    """Why a run stops on a ``Retry-After`` longer than ``limit``: when to come back.
+
+    A wait beyond a few minutes is the archive saying "come back later" (the
+    Internet Archive's firewall lasts about an hour): a run that held its pool that
+    long would look hung, and one that asked again sooner would ignore the archive.
+
+    >>> come_back_reason(3600, now=datetime(2026, 12, 3, 21, 30, tzinfo=UTC),
+    ...                  limit=300)  # doctest: +NORMALIZE_WHITESPACE
+    'it asks for no request before 2026-12-03 22:30 UTC (Retry-After: 3600 s, more
+    than ISE_ARCHIVE_RETRY_AFTER_MAX, 300 s)'
+    """
+    until = (now + timedelta(seconds=seconds)).astimezone(UTC)
+    return (
+        f"it asks for no request before {until:%Y-%m-%d %H:%M} UTC (Retry-After: "
+        f"{seconds:.0f} s, more than ISE_ARCHIVE_RETRY_AFTER_MAX, {limit:.0f} s)"
+    )
 
 
 @dataclass

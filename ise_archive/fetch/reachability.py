@@ -150,6 +150,38 @@ def unreachable_message(host: str, reason: str, *, streak: int) -> str:
     )
 
 
+def told_to_wait_message(host: str, reason: str) -> str:
+    """The one line that says the crawl stops because ``host`` asked for a long
+    wait (:func:`~ise_archive.fetch.pacing.come_back_reason`).
+
+    >>> told_to_wait_message("https://web.archive.org", "it asks for no request "
+    ...                      "before 22:30 UTC")  # doctest: +NORMALIZE_WHITESPACE
+    'https://web.archive.org: it asks for no request before 22:30 UTC. Stopping; the
+    state is kept and the next run resumes here: run it again after that time.'
+    """
+    return (
+        f"{host}: {reason}. Stopping; the state is kept and the next run resumes "
+        "here: run it again after that time."
+    )
+
+
+def set_aside_message(host: str, reason: str) -> str:
+    """The one line that says another archive (``ISE_ARCHIVE_MORE_ARCHIVES``) is
+    left out of the rest of the run, which goes on with the others.
+
+    >>> set_aside_message("http://127.0.0.1:8", "connection refused")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    'cannot use http://127.0.0.1:8 (ISE_ARCHIVE_MORE_ARCHIVES) for the rest of this
+    run: connection refused. The crawl goes on with the other archives; what only it
+    holds stays pending for the next run, which tries it again (exit 75).'
+    """
+    return (
+        f"cannot use {host} (ISE_ARCHIVE_MORE_ARCHIVES) for the rest of this run: "
+        f"{reason}. The crawl goes on with the other archives; what only it holds "
+        "stays pending for the next run, which tries it again (exit 75)."
+    )
+
+
 #: What to check, by reason: a refusal is also how the Internet Archive's firewall
 #: answers an IP it blocked (for about an hour after a minute of ignored 429s).
 _HINTS = {

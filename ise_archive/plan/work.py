@@ -224,6 +224,18 @@ class WorkPlan:
         self.state.set_outcome(key, outcome)
         self.on_outcome(outcome)
 
+    def set_aside(self, capture: Capture) -> None:
+        """The archive a capture was to be fetched from cannot be used for the rest
+        of the run (down, or asking us to come back later): no outcome of the
+        capture's. It is opened again for the next archive that holds it, else it
+        stays ``fetching`` (pending: the next run reopens it), and selection waits
+        for it rather than settling its post with an older capture."""
+        if self.state.fall_back(state_key(capture)) is None:
+            logger.info(
+                "%(key)s is left for the next run: its archive is out of reach",
+                {"key": state_key(capture)},
+            )
+
     def _plan(self, phase: str) -> Iterator[Fetch]:
         if phase == "listings" and not self.follow_listings:
             return

@@ -38,6 +38,7 @@ def test_a_refusing_archive_exits_75_with_the_summary(tmp_path: Path) -> None:
         (("-s", "ISE_ARCHIVE_CDX_RPM=0"), "ISE_ARCHIVE_CDX_RPM ('0') must be"),
         (("-s", "ISE_ARCHIVE_REPLAY_CONCURRENCY=0"), "_CONCURRENCY ('0') must be"),
         (("-s", "ISE_ARCHIVE_429_PAUSE=-1"), "ISE_ARCHIVE_429_PAUSE ('-1') must be"),
+        (("-s", "ISE_ARCHIVE_RETRY_AFTER_MAX=-5"), "_RETRY_AFTER_MAX ('-5') must be"),
         (("-s", "ISE_ARCHIVE_RETRY_BACKOFF_BASE=x"), "_RETRY_BACKOFF_BASE ('x')"),
         (("-s", "ISE_ARCHIVE_MAX_FAILURE_SHARE=5"), "must be a share between 0 and 1"),
         (("-s", "ISE_ARCHIVE_MAX_PAGE_BYTES=0"), "ISE_ARCHIVE_MAX_PAGE_BYTES ('0')"),

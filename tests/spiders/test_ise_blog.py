@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from pathlib import Path
@@ -18,6 +19,7 @@ from ise_archive.archive.cdx import CDX_FIELDS, exact_query
 from ise_archive.errors import ConfigError
 from ise_archive.extract import ExtractOptions, extract
 from ise_archive.records import Capture, Post
+from spiders.failures import SetAside
 from spiders.ise_blog import IseBlogSpider
 from tests.spiders.crawlers import BASE_URL, make_crawler, open_spider
 from tests.wayback.fixtures import DEV_CORPUS
@@ -451,3 +453,33 @@ def test_a_download_stopped_at_the_limit_is_a_page_too_large_failure(
     spider.capture_failed(failure)
 
     assert _outcome(spider, POST, GOOD) == "failed:page-too-large"
+
+
+def test_a_capture_whose_archive_is_set_aside_is_no_failure(tmp_path: Path) -> None:
+    """ISE_ARCHIVE_MORE_ARCHIVES: a capture whose archive was set aside for the run
+    (spiders/outages.py) goes to the next archive holding it, else stays pending
+    for the next run; neither is an outcome of the capture."""
+    eot = "pywb:http://127.0.0.1:9/eot2016"
+    loc = "pywb:http://127.0.0.1:9/all"
+    spider = open_spider(
+        make_crawler(tmp_path, ISE_ARCHIVE_MORE_ARCHIVES=f"{eot},{loc}")
+    )
+    state = spider.run.state
+    try:
+        held = Capture(timestamp="20140302185900", original=POST, archive=eot)
+        alone = Capture(timestamp="20150302185900", original=POST, archive=loc)
+        also = dataclasses.replace(held, archive=loc)
+        state.add_captures([held], lambda c: POST, rank=1)
+        state.add_captures([also, alone], lambda c: POST, rank=2)
+        for capture in (held, alone):
+            state.set_outcome(f"{capture.timestamp} {POST}", "fetching")
+            failure = Failure(SetAside("http://127.0.0.1:9: connection refused"))
+            failure.request = spider.capture_request(capture)
+            spider.capture_failed(failure)
+
+        assert state.outcomes_of(POST) == {f"{alone.timestamp} {POST}": "fetching"}
+        assert [c.archive for c in state.captures_of(POST)] == [loc, loc]
+        stats = spider.crawler.stats.get_stats()
+        assert not [k for k in stats if k.startswith("ise_archive/failed/")]
+    finally:
+        state.close()

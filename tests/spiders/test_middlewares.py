@@ -4,6 +4,8 @@ stop the crawl."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.error import ConnectionLost
 
+from spiders.failures import SetAside
 from spiders.middlewares import ArchivePoolsMiddleware
 from spiders.slots import slot_clock
 from tests.spiders.crawlers import BASE_URL, make_crawler, open_spider, start_engine
@@ -118,18 +121,80 @@ def test_a_429_without_retry_after_pauses_the_default_time(tmp_path: Path) -> No
     assert slots["replay"].lastseen == 0
 
 
-def test_an_http_date_retry_after_falls_back_to_the_pause(tmp_path: Path) -> None:
+def test_an_http_date_retry_after_pauses_until_that_date(tmp_path: Path) -> None:
     middleware, slots = _pools(tmp_path, ISE_ARCHIVE_429_PAUSE=30.0)
+    when = datetime.now(UTC) + timedelta(seconds=120)
 
     before = NOW()
-    _answer(
-        middleware,
-        _replay_request(),
-        429,
-        **{"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"},
-    )
+    asked = {"Retry-After": format_datetime(when, usegmt=True)}
+    _answer(middleware, _replay_request(), 429, **asked)
 
-    assert before + 30 <= _held_until(slots["replay"]) <= NOW() + 30
+    # the header has whole seconds: up to one less than asked
+    assert before + 118 <= _held_until(slots["replay"]) <= NOW() + 120
+
+
+def test_a_retry_after_past_the_limit_stops_the_crawl_saying_when_to_return(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An hour asked (the archive's "come back later"): no pool is held that long,
+    the crawl stops as for an unreachable archive, with the time to come back."""
+    middleware, slots = _pools(tmp_path, ISE_ARCHIVE_RETRY_AFTER_MAX=300.0)
+    before = datetime.now(UTC)
+
+    with caplog.at_level(logging.INFO), pytest.raises(IgnoreRequest):
+        _answer(middleware, _replay_request(), 429, **{"Retry-After": "3600"})
+    with pytest.raises(IgnoreRequest):  # nothing more is sent
+        middleware.process_request(_replay_request())
+
+    [error] = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    hour = timedelta(hours=1)
+    after = datetime.now(UTC)
+    back = {f"before {t + hour:%Y-%m-%d %H:%M} UTC" for t in (before, after)}
+    assert error.startswith(f"{BASE_URL}: it asks for no request before ")
+    assert any(when in error for when in back), error
+    assert error.endswith(
+        "(Retry-After: 3600 s, more than ISE_ARCHIVE_RETRY_AFTER_MAX, 300 s). "
+        "Stopping; the state is kept and the next run resumes here: run it again "
+        "after that time."
+    )
+    stats = middleware.crawler.stats
+    assert stats.get_value("ise_archive/blocked") == 1
+    assert stats.get_value("ise_archive/pool/replay/429") == 1
+    assert _held_until(slots["replay"]) < NOW() + 60  # not held for the hour
+
+
+def test_another_archive_out_of_reach_is_set_aside_and_the_crawl_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ISE_ARCHIVE_MORE_ARCHIVES: a refusal or a long Retry-After sets that archive
+    aside (one ERROR line, its requests refused unsent); the main one runs on."""
+    middleware, _ = _pools(tmp_path)
+    other = "http://127.0.0.1:9/web/20111006123456id_/http://www.ise.gov/blog/a/b"
+
+    def to_other(pool: str = "replay@127.0.0.1-9") -> Request:
+        return Request(other, meta={"pool": pool})
+
+    with caplog.at_level(logging.INFO), pytest.raises(SetAside):
+        middleware.process_exception(to_other(), DownloadConnectionRefusedError("no"))
+    with pytest.raises(SetAside):
+        middleware.process_request(to_other("cdx@127.0.0.1-9"))
+    with pytest.raises(SetAside):  # in flight before: refused, no second line
+        middleware.process_exception(to_other(), DownloadConnectionRefusedError("no"))
+    middleware.process_request(_replay_request())  # the main archive: sent
+
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [
+        "cannot use http://127.0.0.1:9 (ISE_ARCHIVE_MORE_ARCHIVES) for the rest of "
+        "this run: connection refused. The crawl goes on with the other archives; "
+        "what only it holds stays pending for the next run, which tries it again "
+        "(exit 75)."
+    ]
+    stats = middleware.crawler.stats
+    assert stats.get_value("ise_archive/blocked") is None
+    assert stats.get_value("ise_archive/set_aside/http://127.0.0.1:9") == (
+        "connection refused"
+    )
+    assert not middleware.outages.stopping
 
 
 def test_pauses_do_not_add_up(tmp_path: Path) -> None:
@@ -307,7 +372,7 @@ def test_a_host_that_never_answers_stops_the_crawl_once(
     errors = [t for t in caplog.record_tuples if t[1] >= logging.ERROR]
     assert errors == [
         (
-            "spiders.middlewares",
+            "spiders.outages",
             logging.ERROR,
             f"cannot reach {BASE_URL}: host name does not resolve. Stopping after "
             "3 failed requests in a row; the state is kept and the next run resumes "
