@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ise_archive.fetch.pacing import PacingPolicy, PoolRate, last_request_holding
+from ise_archive.fetch.pacing import (
+    PacingPolicy,
+    PoolRate,
+    come_back_reason,
+    last_request_holding,
+    retry_after_seconds,
+)
 
 POLICY = PacingPolicy(backoff=2.0, recovery=0.1, error_base=2.0, error_max=7.0)
 
@@ -166,3 +174,33 @@ def test_a_pause_keeps_its_end_whatever_the_delay_becomes(
 def test_bad_policies_are_refused(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         PacingPolicy(**kwargs)
+
+
+NOW = datetime(2026, 12, 3, 21, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        (b"7", 7.0),
+        (b" 3600 ", 3600.0),
+        (b"-5", 0.0),
+        (b"Thu, 03 Dec 2026 22:30:00 GMT", 3600.0),  # RFC 9110 allows a date
+        (b"Thu, 03 Dec 2026 21:00:00 GMT", 0.0),  # already past: ask now
+        (b"soon", None),
+        (b"\xff", None),
+        (b"", None),
+        (None, None),
+    ],
+)
+def test_retry_after_in_seconds_or_as_an_http_date(
+    header: bytes | None, seconds: float | None
+) -> None:
+    assert retry_after_seconds(header, now=NOW) == seconds
+
+
+def test_come_back_later_says_when_in_utc() -> None:
+    assert come_back_reason(5400, now=NOW, limit=300) == (
+        "it asks for no request before 2026-12-03 23:00 UTC (Retry-After: 5400 s, "
+        "more than ISE_ARCHIVE_RETRY_AFTER_MAX, 300 s)"
+    )
