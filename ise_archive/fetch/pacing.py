@@ -8,8 +8,9 @@ it:
   request a minute, ``slowest``) and pauses the pool (``Retry-After``, else the
   configured pause; a ``Retry-After`` over ``ISE_ARCHIVE_RETRY_AFTER_MAX`` is no
   pause but "come back later", :func:`come_back_reason`: the crawl stops, or sets
-  another archive aside, spiders/outages.py); once per limit met: 429s to requests already in flight when
-  the pool slowed down do not slow it again (:meth:`PoolRate.on_429`);
+  another archive aside, spiders/outages.py); once per limit met: 429s to
+  requests already in flight when the pool slowed down do not slow it again
+  (:meth:`PoolRate.on_429`);
 * a **5xx or transport error** pauses the pool ``error_base * 2**(n-1)`` seconds
   (``n`` = the pool's errors in a row, at most ``error_max``) without slowing it:
   one unlucky answer costs one short pause, an outage a growing one;
