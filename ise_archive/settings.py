@@ -215,6 +215,10 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.encoding.DuplicateEncodingMiddleware": 595,
     # the coded body's digest, before HttpCompressionMiddleware (590) decodes it
     "spiders.evidence.RawDigestMiddleware": 592,
+    # stops a page or file at its size cap keeping the answer's head, which the
+    # evidence middleware writes (WARC-Truncated) before it is refused (520)
+    "spiders.size_cap.StopAtSizeMiddleware": 597,
+    "spiders.size_cap.RefuseStoppedMiddleware": 520,
     # after the pools and retries (550): only final answers are checked and kept
     "spiders.evidence.WarcEvidenceMiddleware": 530,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

@@ -7,19 +7,18 @@ Two downloader middlewares, both thin: the writing and checking is library code
   capture's still-coded body: the Wayback Machine's digest of a gzip-coded original
   is that of the coded bytes. Each capture is checked against the digest the
   archive it came from listed (two archives may list different ones).
-* :class:`WarcEvidenceMiddleware` (after the retry middlewares, so it only sees
-  final answers) checks the decoded body too, fetches a capture whose bytes match
-  neither once more, and writes every answer into this run's WARC files: captures
-  as what the original server sent, CDX pages and the archive's own answers under
-  the URL asked. A capture still different on its second fetch is written, then
-  failed with :class:`~ise_archive.errors.DigestMismatch` (the spider settles it
-  ``failed:digest-mismatch`` and selection takes the post's next capture). Where the
+* :class:`WarcEvidenceMiddleware` (after the retry middlewares: final answers only)
+  checks the decoded body too, fetches a capture whose bytes match neither once
+  more, and writes every answer into this run's WARC files: captures as what the
+  original server sent, CDX pages and the archive's own answers under the URL
+  asked, an answer stopped at its size cap (:mod:`spiders.size_cap`) as truncated.
+  A capture still different on its second fetch is written, then failed with
+  :class:`~ise_archive.errors.DigestMismatch` (the spider settles it
+  ``failed:digest-mismatch``; selection takes the post's next capture). Where the
   bytes are and whether they matched goes into the state (``captures[].warc``,
-  ``captures[].verified``).
-
-During ``ise-archive rebuild`` the answers come from the WARC files themselves
-(:mod:`spiders.warc_replay` puts the stored record's location and verdict in the
-request's meta): nothing is written, and the stored verdict is reused.
+  ``captures[].verified``). During ``ise-archive rebuild`` the answers come from
+  the WARC files (:mod:`spiders.warc_replay` puts the stored record's location and
+  verdict in the request's meta): nothing is written, the stored verdict is reused.
 """
 
 from __future__ import annotations
@@ -42,6 +41,7 @@ from ise_archive.warc.headers import header_pairs
 from ise_archive.warc.rebuild import REPLAYED_SETTINGS, crawl_info
 from ise_archive.warc.writer import WarcLocation, WarcWriter, recover_open_files
 from spiders.run import crawl_run
+from spiders.size_cap import truncation
 
 logger = logging.getLogger(__name__)
 
@@ -120,18 +120,13 @@ class WarcEvidenceMiddleware:
         location = request.meta.get(STORED) or self.write_capture(
             request, response, capture, verified
         )
-        if location is None:  # WARC output off: the check is still recorded
-            crawl_run(self.crawler).state.set_evidence(
-                state_key(capture), verified=bool(verified), warc=None
-            )
-            return self.settle_check(request, capture, verified, "-", response)
-        warc = WarcRef(filename=location.filename, offset=location.offset)
+        # WARC output off (no location): the check is still recorded
+        warc = location and WarcRef(filename=location.filename, offset=location.offset)
         crawl_run(self.crawler).state.set_evidence(
             state_key(capture), verified=bool(verified), warc=warc
         )
-        return self.settle_check(
-            request, capture, verified, location.filename, response
-        )
+        kept_in = location.filename if location else "-"
+        return self.settle_check(request, capture, verified, kept_in, response)
 
     def settle_check(
         self,
@@ -148,16 +143,19 @@ class WarcEvidenceMiddleware:
                 f"{request.url}: payload still differs from CDX digest "
                 f"{capture.digest} (kept in {kept_in})"
             )
-        if verified is None:
+        if verified is None and not truncation(response):
             self.crawler.stats.inc_value("ise_archive/fetch/unverified")
         return response
 
     def check(
         self, request: Request, response: Response, capture: Capture
     ) -> bool | None:
-        """The capture's digest check: as stored (rebuild), raw, then decoded."""
+        """The capture's digest check: as stored (rebuild), raw, then decoded;
+        none for an answer stopped at its size cap (no bytes kept)."""
         if STORED in request.meta:
             return request.meta.get(STORED_VERDICT)
+        if truncation(response):
+            return None
         expected = crawl_run(self.crawler).state.listed_digest(capture)
         raw = request.meta.pop(RAW_CHECKED, None)
         if raw is not None and same_digest(raw, expected):
@@ -196,6 +194,7 @@ class WarcEvidenceMiddleware:
             cdx_digest=capture.digest,
             verified=verified,
             role=role,
+            truncated=truncation(response),
         )
 
     def store_answer(self, request: Request, response: Response, role: str) -> None:
@@ -210,6 +209,7 @@ class WarcEvidenceMiddleware:
             payload=response.body,
             role=role,
             fetched=datetime.now(UTC),
+            truncated=truncation(response),
         )
 
     def open_writer(self) -> WarcWriter | None:

@@ -3,7 +3,9 @@
 Used by ``ise-archive rebuild`` (:mod:`spiders.rebuild`) for ``http`` and ``https``:
 the crawl runs as it ran, but each answer is the stored record for the URL asked
 (:mod:`ise_archive.warc.replay`; a CDX query by what it asks), so nothing leaves the
-machine. A request with no stored answer fails with
+machine. An answer the crawl stopped at its size cap (a ``WARC-Truncated`` record)
+comes back flagged as Scrapy flagged it (:mod:`spiders.size_cap`), so it is
+refused the same way. A request with no stored answer fails with
 :class:`~ise_archive.errors.NotInWarc`; a CDX query among them is counted
 (``ise_archive/rebuild/cdx_not_in_warc``) and fails the rebuild
 (:mod:`spiders.rebuild`): discovery would silently find less.
@@ -29,6 +31,7 @@ from ise_archive.warc.replay import (
     replayed_headers,
 )
 from spiders.evidence import STORED, STORED_VERDICT
+from spiders.size_cap import STOPPED
 
 #: Stat: CDX queries of the rebuild that no stored answer matches.
 CDX_NOT_IN_WARC = "ise_archive/rebuild/cdx_not_in_warc"
@@ -65,4 +68,6 @@ class WarcReplayHandler(BaseDownloadHandler):
             headers=headers,
             body=record.payload,
             request=request,
+            # stopped at its size cap in the crawl: ends the same way again
+            flags=[STOPPED] if record.truncated else None,
         )

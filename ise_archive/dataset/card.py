@@ -213,8 +213,10 @@ What the archive served is kept next to what was extracted from it:
   `WARC-Payload-Digest`, and the archive URL it came from in `WARC-Source-URI`), plus
   the archive's own answers the crawl acted on (CDX pages, redirects), marked
   `ISE-Archive-Role: cdx|archive`. The rescued images and files of `files/` are
-  there too, as the archive served them (`ISE-Archive-Role: file`). Each run adds
-  its own files (`ise-archive-<run>-<n>.warc.gz`); earlier files never change.
+  there too, as the archive served them (`ISE-Archive-Role: file`). A page or file
+  refused as too large while downloading keeps only the archive's status and
+  headers (`WARC-Truncated: length`, no payload). Each run adds its own files
+  (`ise-archive-<run>-<n>.warc.gz`); earlier files never change.
 - In `records.jsonl`, each fetched capture in `captures` names its record
   (`warc: {{filename, offset}}`) and whether its payload matched the archive's CDX
   digest (`verified`); each rescued attachment names its record the same way

@@ -5,7 +5,8 @@
 * :mod:`~ise_archive.warc.digest`: the CDX payload digest (SHA-1, base32) and
   checking a payload against it;
 * :mod:`~ise_archive.warc.writer`: one ``response`` record per fetched capture and per
-  archive answer (CDX pages), gzip per record, files named by run and size-capped;
+  archive answer (CDX pages), one gzip member per record, files named by run and
+  size-capped;
 * :mod:`~ise_archive.warc.reader`: reading a record back by (file, offset),
   iterating, verifying every payload against its digest;
 * :mod:`~ise_archive.warc.wacz`: packaging the WARC files as one WACZ (py-wacz).

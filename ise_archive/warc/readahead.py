@@ -65,7 +65,8 @@ def index_pages(
         uri = record.source_uri if record.role in CAPTURE_ROLES else record.target_uri
         if uri:
             answers.setdefault(record.filename, {})[answer_key(uri)] = where
-        if record.role == "capture" and record.status == 200:
+        # a page stopped at its size cap kept no bytes: the crawl refuses it unread
+        if record.role == "capture" and record.status == 200 and not record.truncated:
             pages.setdefault(_page_key(record, options), where)
     return answers, list(pages.items())
 

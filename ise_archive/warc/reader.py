@@ -29,6 +29,7 @@ from ise_archive.warc.writer import (
     CDX_DIGEST_HEADER,
     ROLE_HEADER,
     SUFFIX,
+    TRUNCATED_HEADER,
     VERIFIED_HEADER,
 )
 
@@ -55,6 +56,9 @@ class StoredRecord:
     cdx_digest: str
     #: The crawl's digest check: True, False, or None (no CDX digest / not a capture).
     verified: bool | None = None
+    #: ``WARC-Truncated``: ``length`` for an answer stopped at its size cap (no
+    #: payload kept), empty for a whole one.
+    truncated: str = ""
 
     @property
     def timestamp(self) -> str:
@@ -230,6 +234,7 @@ def _stored(record: object, filename: str, offset: int) -> StoredRecord:
         verified={"true": True, "false": False}.get(
             rec_headers.get_header(VERIFIED_HEADER) or ""
         ),
+        truncated=rec_headers.get_header(TRUNCATED_HEADER) or "",
     )
 
 

@@ -52,6 +52,9 @@ WARC_VERSION = "1.1"
 #: checked against.
 ROLE_HEADER = "ISE-Archive-Role"
 CDX_DIGEST_HEADER = "ISE-Archive-CDX-Digest"
+#: WARC 1.1's field for a record whose block was cut (``length``: the download was
+#: stopped at its size cap; we then keep no payload at all).
+TRUNCATED_HEADER = "WARC-Truncated"
 #: ``true`` when the payload matched the CDX digest as fetched (the raw transfer
 #: or the decoded entity), ``false`` when not, ``unknown`` without a digest: the
 #: verdict a rebuild reuses, since a gzip-coded original is stored decoded.
@@ -157,9 +160,14 @@ class WarcWriter:
         cdx_digest: str = "",
         verified: bool | None = None,
         role: str = "capture",
+        truncated: str = "",
     ) -> WarcLocation:
         """One archived capture, as its original server answered (see module doc);
-        ``role`` ``file`` for an attachment (a rebuild extracts no post from it)."""
+        ``role`` ``file`` for an attachment (a rebuild extracts no post from it).
+
+        ``truncated``: the ``WARC-Truncated`` reason of an answer whose download
+        was stopped (``length``: over its size cap), whose bytes are not kept: its
+        digest was not checked (``unknown``), whatever ``verified`` says."""
         if role not in CAPTURE_ROLES:
             raise ValueError(f"not a capture's WARC record role: {role!r}")
         kept = original_headers(headers)
@@ -167,10 +175,12 @@ class WarcWriter:
         fields = {"WARC-Date": warc_date(timestamp), "WARC-Source-URI": source_uri}
         if cdx_digest:
             fields[CDX_DIGEST_HEADER] = cdx_digest
+        if truncated:
+            verified = None
         fields[VERIFIED_HEADER] = {True: "true", False: "false", None: "unknown"}[
             verified
         ]
-        return self._write(original, role, status, kept, payload, fields)
+        return self._write(original, role, status, kept, payload, fields, truncated)
 
     def write_answer(
         self,
@@ -181,15 +191,17 @@ class WarcWriter:
         payload: bytes,
         role: str,
         fetched: datetime,
+        truncated: str = "",
     ) -> WarcLocation:
         """An answer of the archive itself (``role`` ``cdx`` or ``archive``) to
-        ``url``, with the archive's headers (minus transfer framing)."""
+        ``url``, with the archive's headers (minus transfer framing); ``truncated``
+        as for :meth:`write_capture`."""
         if role not in ROLES:
             raise ValueError(f"unknown WARC record role {role!r}")
         kept = [(n, v) for n, v in headers if n.lower() not in DROPPED]
         kept.append(("Content-Length", str(len(payload))))
         fields = {"WARC-Date": iso_date(fetched)}
-        return self._write(url, role, status, kept, payload, fields)
+        return self._write(url, role, status, kept, payload, fields, truncated)
 
     def _write(
         self,
@@ -199,10 +211,13 @@ class WarcWriter:
         headers: list[tuple[str, str]],
         payload: bytes,
         fields: dict[str, str],
+        truncated: str,
     ) -> WarcLocation:
         started = time.thread_time()  # CPU time: what a loaded machine cannot inflate
         handle = self._current()
         fields[ROLE_HEADER] = role
+        if truncated:
+            fields[TRUNCATED_HEADER] = truncated
         fields["WARC-Payload-Digest"] = payload_digest(payload)
         http = StatusAndHeaders(status_line(status), headers, protocol="HTTP/1.1")
         record = self._builder.create_warc_record(

@@ -2,7 +2,8 @@
 
 The dev corpus plus the attachment fixtures (``tests/fixtures/attachments``): files
 with several versions over time, one archived only under ``ise.gov``, one shared by
-two posts, one too large for the cap, and files never archived.
+two posts, one too large for the cap, and files never archived; and one too large
+whose CDX row gives no size, so only its download finds it over the cap.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import random
 import re
 import shutil
+import subprocess
+import sys
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -25,7 +29,7 @@ import pytest
 from ise_archive.attachments.discovery import attachment_key
 from ise_archive.cli import main as cli
 from ise_archive.dataset.validation import validate_dataset
-from ise_archive.warc.reader import read_record
+from ise_archive.warc.reader import iter_records, read_record
 from tests.e2e.crawl import dataset_files, last_report, read_records, run_crawl
 from tests.wayback.archive import Archive, surt_urlkey
 from tests.wayback.fixtures import DEV_CORPUS
@@ -43,6 +47,8 @@ FOLLOW_UP = "http://www.ise.gov/blog/joe-laporte/officer-safety-follow-up"
 REPORT = "http://www.ise.gov/blog/kshemendra-paul/inside-2013-annual-report-congress"
 REPORT_PDF = "ISE_Annual_Report_to_Congress_2013.pdf"
 TRIBAL_PHOTO = f"{FILES}/images/blog/tribal-officer-training.jpg"
+#: linked by the REPORT post; archived here with no size in its CDX row
+SUMMARY = f"{FILES}/ISE_AR2013_Executive_Summary.pdf"
 CAP = 64 * 1024
 _LOCAL_LINK = re.compile(r"(?:\]\(|^\[\d+\]: )(\.\./[^)\s\"]+)", re.MULTILINE)
 
@@ -84,6 +90,14 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AttachmentCrawl]
             mimetype=row["mimetype"],
         )
     archive.add_capture(FOLLOW_UP, "20140401000000", _follow_up_post())
+    # random bytes: gzip on the wire cannot bring it under the cap either
+    archive.add_capture(
+        SUMMARY,
+        "20140901000000",
+        b"%PDF-1.4\n" + random.Random(2013).randbytes(2 * CAP),
+        mimetype="application/pdf",
+        length_known=False,
+    )
     archive.refresh_page_index()
     output_dir = tmp_path_factory.mktemp("attachments") / "output"
     with WaybackServer(archive) as server:
@@ -182,8 +196,9 @@ def test_each_distinct_file_is_fetched_once(crawl: AttachmentCrawl) -> None:
         if r.pool == "replay" and "/sites/default/files/" in r.path
     )
     assert sorted(fetched.values()) == [1] * len(fetched)
-    # the cover, 2014 report, fact sheet, photo; the scan is refused from the index
-    assert len(fetched) == 4
+    # the cover, 2014 report, fact sheet, photo, and the summary (stopped at the
+    # cap: its row gave no size); the scan is refused from the index
+    assert len(fetched) == 5
     assert not any("NIEM_Primer" in path for path in fetched)
 
 
@@ -294,6 +309,35 @@ def test_the_wacz_indexes_every_rescued_file(crawl: AttachmentCrawl) -> None:
         assert f"{surt_urlkey(original)} {attachment['timestamp']}" in keys
 
 
+def test_a_file_stopped_at_the_cap_keeps_the_archives_answer_head(
+    crawl: AttachmentCrawl,
+) -> None:
+    """Its CDX row gave no size, so the download found it over the cap: the WARC
+    keeps what the archive answered (status, headers) as a truncated record with
+    no payload, which a rebuild replays (next test) to the same outcome."""
+    assert _attachment(_record(crawl, REPORT), SUMMARY) == {
+        "url": SUMMARY,
+        "kind": "file",
+        "missing": True,
+        "reason": "too-large",
+    }
+    stored = [
+        r for r in iter_records(crawl.output_dir / "warc") if r.target_uri == SUMMARY
+    ]
+    assert [(r.role, r.status, r.truncated, r.payload, r.verified) for r in stored] == [
+        ("file", 200, "length", b"", None)
+    ]
+    assert dict(stored[0].headers)["Content-Type"] == "application/pdf"
+    assert stored[0].source_uri.endswith(f"/web/20140901000000id_/{SUMMARY}")
+    path = crawl.output_dir / "warc" / stored[0].filename
+    check = subprocess.run(
+        [sys.executable, "-m", "warcio.cli", "check", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
 def test_rebuild_restores_the_files_offline_byte_identical(
     crawl: AttachmentCrawl, tmp_path: Path
 ) -> None:
@@ -306,6 +350,10 @@ def test_rebuild_restores_the_files_offline_byte_identical(
     for name in before:
         assert after[name] == before[name], name
     assert any(name.startswith("files/") for name in after)
+    # the file stopped at the cap ends as it did, not failed:not-in-warc
+    rebuilt = last_report(out)["attachments"]
+    assert rebuilt["missing"] == last_report(crawl.output_dir)["attachments"]["missing"]
+    assert rebuilt["missing"]["too-large"] == 2
 
 
 def test_verify_checks_each_file_against_its_warc_record(
@@ -359,7 +407,7 @@ def test_the_report_and_summary_count_the_files(crawl: AttachmentCrawl) -> None:
         "redirects": 0,
         "fallbacks": 0,
     }
-    assert counts["missing"]["too-large"] == 1
+    assert counts["missing"]["too-large"] == 2  # by its CDX row, by its download
     assert counts["missing"]["not-archived"] >= 1
     assert (
         f"Attachments: {counts['named']} files named, 4 rescued "

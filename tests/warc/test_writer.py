@@ -343,3 +343,45 @@ def test_each_record_is_one_gzip_member_starting_at_its_offset(
     plain = members[1]
     assert zlib.compress(plain, GZIP_LEVEL, wbits=31) == data[starts[1] : starts[2]]
     assert 1 <= GZIP_LEVEL < 9  # warcio's fixed 9 cost twice the CPU (module doc)
+
+
+def test_an_answer_stopped_at_its_cap_is_a_truncated_record(tmp_path: Path) -> None:
+    """WARC 1.1's ``WARC-Truncated: length`` ("exceeds configured max length"): the
+    archive's status and headers, no payload, its digest never checked."""
+    with WarcWriter(tmp_path, run_id="r", software="t/1") as writer:
+        cut = writer.write_capture(
+            original=ORIGINAL,
+            timestamp="20110114071109",
+            status=200,
+            headers=SERVED,
+            payload=b"",
+            source_uri=SOURCE,
+            cdx_digest="ABC",
+            verified=False,
+            role="file",
+            truncated="length",
+        )
+        whole = writer.write_capture(
+            original=ORIGINAL,
+            timestamp="20110114071109",
+            status=200,
+            headers=SERVED,
+            payload=PAYLOAD,
+            source_uri=SOURCE,
+        )
+    stored = read_record(tmp_path, cut.filename, cut.offset)
+    assert (stored.truncated, stored.payload, stored.verified, stored.status) == (
+        "length",
+        b"",
+        None,
+        200,
+    )
+    assert ("Content-Length", "0") in stored.headers
+    assert read_record(tmp_path, whole.filename, whole.offset).truncated == ""
+    check = subprocess.run(
+        [sys.executable, "-m", "warcio.cli", "check", str(tmp_path / cut.filename)],
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert list(verify_warcs(tmp_path)) == []

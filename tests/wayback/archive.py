@@ -210,11 +210,14 @@ class Archive:
         headers: Mapping[str, str] | None = None,
         mimetype: str = "text/html",
         location: str | None = None,
+        length_known: bool = True,
     ) -> CaptureRow:
         """Record a new capture, as a crawl between two of our runs would.
 
         The row is hidden from ``page=`` queries until :meth:`refresh_page_index`,
-        like the live archive's page index that lags behind new captures.
+        like the live archive's page index that lags behind new captures. Without
+        ``length_known`` its ``length`` is ``-``, as in rows the live index has
+        no record length for (its size is only known once downloaded).
         """
         if not re.fullmatch(r"\d{14}", timestamp):
             raise ValueError(f"timestamp {timestamp!r} must have 14 digits")
@@ -231,7 +234,11 @@ class Archive:
                 mimetype=mimetype,
                 statuscode=str(status),
                 digest=sha1_digest(body),
-                length=str(len(gzip.compress(body, mtime=0)) + 300),
+                length=(
+                    str(len(gzip.compress(body, mtime=0)) + 300)
+                    if length_known
+                    else "-"
+                ),
                 headers=header_pairs,
                 location=location,
             )
