@@ -31,6 +31,7 @@ from ise_archive.warc.writer import (
     SUFFIX,
     TRUNCATED_HEADER,
     VERIFIED_HEADER,
+    end_of_whole_records,
 )
 
 _T = TypeVar("_T")
@@ -122,9 +123,45 @@ def read_record(directory: Path, filename: str, offset: int) -> StoredRecord:
     """The record at ``offset`` of ``directory/filename``."""
     with (directory / filename).open("rb") as handle, reading(filename):
         handle.seek(offset)
-        for record in ArchiveIterator(handle):
-            return _stored(record, filename, offset)
-        raise ArchiveLoadFailed(f"no WARC record at {filename}:{offset}")
+        record = next_record(iter(ArchiveIterator(handle)), directory / filename)
+        if record is None:
+            raise ArchiveLoadFailed(f"no WARC record at {filename}:{offset}")
+        return _stored(record, filename, offset)
+
+
+def next_record(records: Iterator[Any], path: Path) -> Any:
+    """warcio's next record of the file ``path``, None after the last.
+
+    A ``response`` header without its ``WARC-Target-URI`` makes warcio fail with
+    ``AttributeError`` (``startswith`` of None) instead of its own error. Two
+    things leave one: a file cut inside a header, which reads as far as it goes
+    (like a cut between records: the records it lost are not in the WARC), and a
+    changed byte, which garbles what a gzip member decompresses to before its CRC
+    is checked at the member's end: damage.
+    """
+    try:
+        return next(records, None)
+    except AttributeError as exc:
+        if _cut_after_whole_records(path):
+            return None
+        raise ArchiveLoadFailed(f"garbled record header ({exc})") from exc
+
+
+def _cut_after_whole_records(path: Path) -> bool:
+    """Whether what follows the whole records of ``path`` is one gzip member cut
+    short by the end of the file (a changed byte instead leaves a member that
+    ends, or that zlib refuses)."""
+    inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+    with path.open("rb") as handle:
+        handle.seek(end_of_whole_records(path))
+        while chunk := handle.read(1 << 16):
+            try:
+                inflater.decompress(chunk)
+            except zlib.error:
+                return False
+            if inflater.eof:
+                return False
+    return True
 
 
 def iter_records(directory: Path) -> Iterator[StoredRecord]:
@@ -176,7 +213,7 @@ def _each_response(
             records = iter(archive)
             while True:
                 with reading(path.name):
-                    record = next(records, None)
+                    record = next_record(records, path)
                     if record is None:
                         break
                     if record.rec_type != "response":
@@ -200,7 +237,8 @@ def verify_warcs(directory: Path) -> Iterator[WarcProblem]:
 def _verify_file(path: Path) -> Iterator[WarcProblem]:
     with path.open("rb") as handle:
         records = ArchiveIterator(handle, check_digests=True)
-        for record in records:
+        each = iter(records)
+        while (record := next_record(each, path)) is not None:
             payload = record.raw_stream.read()
             records.read_to_end(record)
             where = f"{path.name}:{records.get_record_offset()}"

@@ -17,16 +17,24 @@ import logging
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from warcio.exceptions import ArchiveLoadFailed
+
 from ise_archive.dataset.paths import WACZ_FILE, WARC_DIR
-from ise_archive.errors import DatasetError
+from ise_archive.errors import DamagedWarc, DatasetError
 from ise_archive.warc.reader import warc_files
-from ise_archive.warc.writer import warc_date
+from ise_archive.warc.writer import end_of_whole_records, warc_date
 
 logger = logging.getLogger(__name__)
+
+#: What py-wacz (warcio inside) raises on a WARC file it cannot read: a cut or
+#: garbled record header gives warcio's AttributeError (reader.next_record).
+#: Not OSError: the zip it writes can fail for want of space (exit 74).
+UNREADABLE = (ArchiveLoadFailed, AttributeError, EOFError, ValueError, zlib.error)
 
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "ise.gov posts"}
 
@@ -68,7 +76,10 @@ def create_wacz(warcs: list[Path], pages: Iterable[Page] | str, target: Path) ->
         pages_path.write_text(text, encoding="utf-8")
         partial = Path(work) / WACZ_FILE
         args = ["create", "-o", str(partial), "-p", str(pages_path), "--copy-pages"]
-        status = _quietly(args + [str(path) for path in warcs])
+        try:
+            status = _quietly(args + [str(path) for path in warcs])
+        except UNREADABLE as exc:
+            raise _damage(warcs, exc) from exc
         if status:
             raise DatasetError(f"wacz create failed (status {status}) for {target}")
         os.replace(partial, target)
@@ -85,11 +96,21 @@ def package_evidence(output_dir: Path, pages: Iterable[Page]) -> list[str]:
     warcs = warc_files(output_dir / WARC_DIR)
     if not warcs:
         return []
+    listed = [f"{WARC_DIR}/{path.name}" for path in warcs]
     text = pages_jsonl(pages)
     target = output_dir / WACZ_FILE
-    if not _is_current(target, warcs, text):
-        create_wacz(warcs, text, target)
-    return [f"{WARC_DIR}/{path.name}" for path in warcs] + [WACZ_FILE]
+    try:
+        if not _is_current(target, warcs, text):
+            create_wacz(warcs, text, target)
+    except DamagedWarc as exc:
+        # the records are still rebuilt from what can be read (docs/evidence.md);
+        # only the package waits for sound files: verify names the damage
+        logger.warning(
+            "The WACZ was not made: %(file)s: %(reason)s",
+            {"file": exc.filename, "reason": exc.reason},
+        )
+        return listed
+    return [*listed, WACZ_FILE]
 
 
 def _is_current(target: Path, warcs: list[Path], pages_text: str) -> bool:
@@ -100,6 +121,15 @@ def _is_current(target: Path, warcs: list[Path], pages_text: str) -> bool:
     except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError):
         return False
     return names == {f"archive/{p.name}" for p in warcs} and pages == pages_text
+
+
+def _damage(warcs: list[Path], exc: BaseException) -> DamagedWarc:
+    """What py-wacz could not read: the first file with a cut or garbled record
+    (py-wacz names none), found by reading each to its last whole record."""
+    for path in warcs:
+        if end_of_whole_records(path) < path.stat().st_size:
+            return DamagedWarc(path.name, "cut or damaged inside a record")
+    return DamagedWarc(warcs[0].name, f"unreadable: {type(exc).__name__}: {exc}")
 
 
 def validate_wacz(path: Path) -> bool:

@@ -318,7 +318,7 @@ def recover_open_files(directory: Path) -> list[str]:
     """
     recovered: list[str] = []
     for path in open_leftovers(directory):
-        end = _end_of_last_whole_record(path)
+        end = end_of_whole_records(path)
         if end == 0:
             path.unlink()
             continue
@@ -334,7 +334,9 @@ def recover_open_files(directory: Path) -> list[str]:
     return recovered
 
 
-def _end_of_last_whole_record(path: Path) -> int:
+def end_of_whole_records(path: Path) -> int:
+    """Where the last whole record of ``path`` ends, reading from the start: the
+    length of the file once cut after it (0: no whole record)."""
     end = 0
     with path.open("rb") as handle:
         records = ArchiveIterator(handle)
@@ -342,6 +344,15 @@ def _end_of_last_whole_record(path: Path) -> int:
             for record in records:
                 records.read_to_end(record)
                 end = records.get_record_offset() + records.get_record_length()
-        except (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error):
+        # AttributeError: warcio on a header cut before its WARC-Target-URI
+        # (reader.next_record)
+        except (
+            ArchiveLoadFailed,
+            AttributeError,
+            EOFError,
+            OSError,
+            ValueError,
+            zlib.error,
+        ):
             pass
     return end

@@ -385,3 +385,99 @@ def test_an_answer_stopped_at_its_cap_is_a_truncated_record(tmp_path: Path) -> N
     )
     assert check.returncode == 0, check.stdout + check.stderr
     assert list(verify_warcs(tmp_path)) == []
+
+
+def test_a_record_header_garbled_by_damage_is_damage(tmp_path: Path) -> None:
+    """A changed byte garbles what a gzip member decompresses to before its CRC is
+    checked, and a cut can fall inside a header: a ``response`` header without its
+    ``WARC-Target-URI`` made warcio raise AttributeError, which escaped as exit 70
+    ("a bug") from verify and rebuild. It is named as damage like any other."""
+    import zlib
+
+    location = write_one(tmp_path)
+    path = tmp_path / location.filename
+    garbled = (
+        b"WARC/1.1\r\nWARC-Type: response\r\nWARC-Date: 2011-01-14T07:11:09Z\r\n"
+        b"Content-Length: 4\r\n\r\nHTTP\r\n\r\n"
+    )
+    start = path.stat().st_size
+    path.write_bytes(path.read_bytes() + zlib.compress(garbled, 4, wbits=31))
+    for read in (
+        lambda: list(iter_records(tmp_path)),
+        lambda: list(iter_heads(tmp_path)),
+        lambda: read_record(tmp_path, path.name, start),
+    ):
+        with pytest.raises(DamagedWarc) as raised:
+            read()
+        assert raised.value.filename == path.name
+    assert [p.path for p in verify_warcs(tmp_path)] == [path.name]
+    whole = path.read_bytes()
+    path.rename(path.with_name(path.name + ".open"))
+    assert recover_open_files(tmp_path) == [path.name]
+    assert len(path.read_bytes()) < len(whole)
+    assert [r.offset for r in iter_records(tmp_path)] == [location.offset]
+
+
+def test_a_file_cut_inside_a_record_header_reads_as_far_as_it_goes(
+    tmp_path: Path,
+) -> None:
+    """Like a cut between records (docs/evidence.md): the whole records before the
+    cut are read, the cut one is lost, and nothing calls the file damaged."""
+    import zlib
+
+    with WarcWriter(tmp_path, run_id="r", software="t/1") as writer:
+        first, second = (
+            writer.write_capture(
+                original=f"{ORIGINAL}-{i}",
+                timestamp="20110114071109",
+                status=200,
+                headers=SERVED,
+                payload=PAYLOAD,
+                source_uri=SOURCE,
+            )
+            for i in range(2)
+        )
+    path = tmp_path / first.filename
+    data = path.read_bytes()
+
+    def header_read(cut: int) -> bytes:
+        return zlib.decompressobj(wbits=31).decompress(data[second.offset : cut])
+
+    cut = next(
+        c
+        for c in range(second.offset + 20, len(data))
+        if b"WARC-Type: response\r\n" in header_read(c)
+    )
+    assert b"WARC-Target-URI" not in header_read(cut)
+    path.write_bytes(data[:cut])
+    assert [r.offset for r in iter_records(tmp_path)] == [first.offset]
+    assert [h[1] for h in iter_heads(tmp_path)] == [first.offset]
+    assert list(verify_warcs(tmp_path)) == []
+
+
+def test_a_cut_warc_is_listed_but_not_packaged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """py-wacz (warcio inside) fails on a record header cut short; the dataset is
+    still written from what can be read, without a WACZ, and the file is named."""
+    from ise_archive.warc.wacz import package_evidence
+
+    location = write_one(tmp_path / "warc")
+    path = tmp_path / "warc" / location.filename
+    data = path.read_bytes()
+    cut = location.offset + 1
+    while b"WARC-Type: response" not in _inflated(data[location.offset : cut]):
+        cut += 1
+    path.write_bytes(data[:cut])
+    pages = [Page(url=ORIGINAL, timestamp="20110114071109", title="A post")]
+    assert package_evidence(tmp_path, pages) == [f"warc/{location.filename}"]
+    assert not (tmp_path / "ise-archive.wacz").exists()
+    assert [m for _, _, m in caplog.record_tuples if "WACZ" in m] == [
+        f"The WACZ was not made: {location.filename}: cut or damaged inside a record"
+    ]
+
+
+def _inflated(member: bytes) -> bytes:
+    import zlib
+
+    return zlib.decompressobj(wbits=31).decompress(member)
