@@ -2,8 +2,9 @@
 
 The dev corpus plus the attachment fixtures (``tests/fixtures/attachments``): files
 with several versions over time, one archived only under ``ise.gov``, one shared by
-two posts, one too large for the cap, and files never archived; and one too large
-whose CDX row gives no size, so only its download finds it over the cap.
+two posts, one too large for the cap, and files never archived; and two too large
+whose CDX rows give no size, so only their downloads find them over the cap (one
+announces its length, one is sent in chunks without it).
 """
 
 from __future__ import annotations
@@ -47,9 +48,13 @@ FOLLOW_UP = "http://www.ise.gov/blog/joe-laporte/officer-safety-follow-up"
 REPORT = "http://www.ise.gov/blog/kshemendra-paul/inside-2013-annual-report-congress"
 REPORT_PDF = "ISE_Annual_Report_to_Congress_2013.pdf"
 TRIBAL_PHOTO = f"{FILES}/images/blog/tribal-officer-training.jpg"
-#: linked by the REPORT post; archived here with no size in its CDX row
+#: linked by the REPORT post; archived here with no size in their CDX rows: the
+#: summary is sent chunked (no Content-Length), the data sheet with its length
 SUMMARY = f"{FILES}/ISE_AR2013_Executive_Summary.pdf"
+DATA_SHEET = f"{FILES}/ISE_AR2013_Performance_Data.xlsx"
 CAP = 64 * 1024
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _LOCAL_LINK = re.compile(r"(?:\]\(|^\[\d+\]: )(\.\./[^)\s\"]+)", re.MULTILINE)
 
 
@@ -90,17 +95,20 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AttachmentCrawl]
             mimetype=row["mimetype"],
         )
     archive.add_capture(FOLLOW_UP, "20140401000000", _follow_up_post())
-    # random bytes: gzip on the wire cannot bring it under the cap either
-    archive.add_capture(
-        SUMMARY,
-        "20140901000000",
-        b"%PDF-1.4\n" + random.Random(2013).randbytes(2 * CAP),
-        mimetype="application/pdf",
-        length_known=False,
-    )
+    # random bytes: gzip on the wire cannot bring them under the cap either
+    for url, mimetype in ((SUMMARY, "application/pdf"), (DATA_SHEET, XLSX)):
+        archive.add_capture(
+            url,
+            "20140901000000",
+            random.Random(url).randbytes(2 * CAP),
+            mimetype=mimetype,
+            length_known=False,
+        )
     archive.refresh_page_index()
     output_dir = tmp_path_factory.mktemp("attachments") / "output"
     with WaybackServer(archive) as server:
+        # stopped once more than the cap came, not at the announced length
+        server.faults.configure("chunked@replay,first=1,url=Executive_Summary")
         result = run_crawl(
             server.base_url, output_dir, ISE_ARCHIVE_MAX_ATTACHMENT_BYTES=str(CAP)
         )
@@ -196,9 +204,10 @@ def test_each_distinct_file_is_fetched_once(crawl: AttachmentCrawl) -> None:
         if r.pool == "replay" and "/sites/default/files/" in r.path
     )
     assert sorted(fetched.values()) == [1] * len(fetched)
-    # the cover, 2014 report, fact sheet, photo, and the summary (stopped at the
-    # cap: its row gave no size); the scan is refused from the index
-    assert len(fetched) == 5
+    # the cover, 2014 report, fact sheet, photo, and the summary and data sheet
+    # (stopped at the cap: their rows gave no size); the scan is refused from the
+    # index
+    assert len(fetched) == 6
     assert not any("NIEM_Primer" in path for path in fetched)
 
 
@@ -309,26 +318,28 @@ def test_the_wacz_indexes_every_rescued_file(crawl: AttachmentCrawl) -> None:
         assert f"{surt_urlkey(original)} {attachment['timestamp']}" in keys
 
 
+@pytest.mark.parametrize(("url", "mimetype"), [(SUMMARY, PDF), (DATA_SHEET, XLSX)])
 def test_a_file_stopped_at_the_cap_keeps_the_archives_answer_head(
-    crawl: AttachmentCrawl,
+    crawl: AttachmentCrawl, url: str, mimetype: str
 ) -> None:
-    """Its CDX row gave no size, so the download found it over the cap: the WARC
-    keeps what the archive answered (status, headers) as a truncated record with
-    no payload, which a rebuild replays (next test) to the same outcome."""
-    assert _attachment(_record(crawl, REPORT), SUMMARY) == {
-        "url": SUMMARY,
+    """Its CDX row gave no size, so the download found it over the cap (by its
+    announced length, or by the bytes that came): the WARC keeps what the archive
+    answered (status, headers) as a truncated record with no payload, which a
+    rebuild replays (next test) to the same outcome."""
+    assert _attachment(_record(crawl, REPORT), url) == {
+        "url": url,
         "kind": "file",
         "missing": True,
         "reason": "too-large",
     }
-    stored = [
-        r for r in iter_records(crawl.output_dir / "warc") if r.target_uri == SUMMARY
-    ]
+    stored = [r for r in iter_records(crawl.output_dir / "warc") if r.target_uri == url]
     assert [(r.role, r.status, r.truncated, r.payload, r.verified) for r in stored] == [
         ("file", 200, "length", b"", None)
     ]
-    assert dict(stored[0].headers)["Content-Type"] == "application/pdf"
-    assert stored[0].source_uri.endswith(f"/web/20140901000000id_/{SUMMARY}")
+    assert dict(stored[0].headers)["Content-Type"] == mimetype
+    assert stored[0].source_uri.endswith(f"/web/20140901000000id_/{url}")
+    # the summary came chunked: stopped by the bytes received, not by a length
+    assert crawl.server.faults.injected() == {"chunked@replay#0": 1}
     path = crawl.output_dir / "warc" / stored[0].filename
     check = subprocess.run(
         [sys.executable, "-m", "warcio.cli", "check", str(path)],
@@ -353,7 +364,7 @@ def test_rebuild_restores_the_files_offline_byte_identical(
     # the file stopped at the cap ends as it did, not failed:not-in-warc
     rebuilt = last_report(out)["attachments"]
     assert rebuilt["missing"] == last_report(crawl.output_dir)["attachments"]["missing"]
-    assert rebuilt["missing"]["too-large"] == 2
+    assert rebuilt["missing"]["too-large"] == 3
 
 
 def test_verify_checks_each_file_against_its_warc_record(
@@ -407,7 +418,7 @@ def test_the_report_and_summary_count_the_files(crawl: AttachmentCrawl) -> None:
         "redirects": 0,
         "fallbacks": 0,
     }
-    assert counts["missing"]["too-large"] == 2  # by its CDX row, by its download
+    assert counts["missing"]["too-large"] == 3  # by its CDX row, 2 by download
     assert counts["missing"]["not-archived"] >= 1
     assert (
         f"Attachments: {counts['named']} files named, 4 rescued "

@@ -11,7 +11,7 @@ Spec syntax (CLI ``--faults``, ``GET /__faults__?spec=...``, :func:`parse_fault_
 
     kind   429 | 503 | 504 | 500 | 404 | reset | truncate | slow | refuse | dup-gzip
            | corrupt | nearest | ratelimit | short | trickle | missing200
-           | html200 | empty200 | resume-repeat | resume-back
+           | html200 | empty200 | resume-repeat | resume-back | chunked
     pool   cdx | replay | all (default all)
     keys   p=0.3 (probability) | every=N | first=N | times=N (at most N injections;
            default 50 for p/every, so a test always terminates) | retry_after=S
@@ -44,7 +44,9 @@ loses a WARC); ``html200`` answers 200 ``text/html`` with a maintenance page (a
 proxy in front of the CDX server); ``empty200`` answers 200 with an empty body;
 ``resume-repeat`` answers a CDX page with the resume key the request sent (the
 same page for ever), ``resume-back`` with a key before the page's first row (the
-page comes again: the key went backwards).
+page comes again: the key went backwards). ``chunked`` sends the body with
+``Transfer-Encoding: chunked`` and no ``Content-Length`` (as servers send a body
+whose size they do not announce: only reading it tells how large it is).
 
 Every random choice comes from a ``random.Random`` seeded per rule, and the clock of
 the rate limiters is injectable, so a fault run is reproducible.
@@ -78,6 +80,7 @@ KINDS = STATUS_KINDS | {
     "empty200",
     "resume-repeat",
     "resume-back",
+    "chunked",
 }
 DEFAULT_TIMES = 50
 

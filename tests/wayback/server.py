@@ -384,7 +384,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(reply.status)
         for name, value in headers:
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
+        if kind == "chunked":  # no length said: the client learns it by reading
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         fault = kind if kind in ("reset", "truncate") else (kind or None)
         if dup_gzip:
@@ -396,6 +399,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._abort()
         elif kind == "trickle" and decision is not None:
             self._trickle(body, decision.chunks, decision.gap_ms)
+        elif kind == "chunked":
+            self._chunked(body)
         elif kind == "truncate":
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
@@ -403,6 +408,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_WR)
         else:
             self.wfile.write(body)
+
+    def _chunked(self, body: bytes) -> None:
+        """The body in HTTP/1.1 chunks of 8 KiB, then the last chunk."""
+        try:
+            for start in range(0, len(body), 8192):
+                piece = body[start : start + 8192]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except OSError:  # the client stopped reading (a size cap)
+            self.close_connection = True
 
     def _trickle(self, body: bytes, chunks: int, gap_ms: int) -> None:
         """The body in ``chunks`` pieces ``gap_ms`` apart: a link that crawls."""
