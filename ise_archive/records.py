@@ -58,6 +58,19 @@ class Capture:
     archive: str = field(default="", compare=False)
 
     @property
+    def known_digest(self) -> str:
+        """The payload digest, or "" when the index gave none (``-`` or empty).
+
+        What groups captures by payload: two rows without a digest are not one
+        payload (docs/evidence.md: such a capture is kept, unverified), so code
+        that compares digests reads this, never ``digest`` itself.
+
+        >>> Capture(timestamp="2011", original="x", digest="-").known_digest
+        ''
+        """
+        return "" if self.digest.strip() in ("", "-") else self.digest
+
+    @property
     def is_revisit(self) -> bool:
         return self.status == "-" or self.mimetype == "warc/revisit"
 

@@ -88,7 +88,7 @@ def choose_capture(captures: Sequence[Capture], at: str | None) -> Capture | Non
 def fetch_key(capture: Capture) -> str:
     """One fetch per file content: its key plus the payload digest (or, without a
     digest, the capture itself)."""
-    content = capture.digest or f"{capture.timestamp}"
+    content = capture.known_digest or f"{capture.timestamp}"
     return f"{attachment_key(capture.original)} {content}"
 
 

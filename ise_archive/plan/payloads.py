@@ -161,14 +161,14 @@ class PayloadPool:
             elif verdict in kinds:
                 # One payload is one unit, whatever URL form or kind carried it.
                 unit = units.setdefault(
-                    capture.digest or key, Payload(kind=verdict, lenient=lenient)
+                    capture.known_digest or key, Payload(kind=verdict, lenient=lenient)
                 )
                 if kinds.index(verdict) < kinds.index(unit.kind):
                     unit.kind = verdict
                 unit.members.append(capture)
                 unit_of[key] = unit
         for capture in revisits:
-            unit = units.get(capture.digest) if capture.digest else None
+            unit = units.get(capture.known_digest) if capture.known_digest else None
             if unit is not None:
                 unit.members.append(capture)
                 unit_of[state_key(capture)] = unit

@@ -248,17 +248,18 @@ def _periods(
 
     def period(capture: Capture) -> str:
         if sampling == "all":
-            return capture.digest or state_key(capture)
+            return capture.known_digest or state_key(capture)
         return capture.timestamp[: 4 if sampling == "year" else 6]
 
     of_payload = {
-        c.digest: period(c)
+        c.known_digest: period(c)
         for c in page
-        if c.digest and verdicts[state_key(c)] == "page"
+        if c.known_digest and verdicts[state_key(c)] == "page"
     }
     periods: dict[str, list[Capture]] = {}
     for capture in page:  # in timestamp order, which each period keeps
-        name = of_payload.get(capture.digest) if capture.digest else None
+        digest = capture.known_digest
+        name = of_payload.get(digest) if digest else None
         if name is None:
             name = "" if sampling == "all" else period(capture)
         periods.setdefault(name, []).append(capture)

@@ -222,12 +222,13 @@ def capture_records(
     used_key = state_key(ranked[0][0])
     content_by_digest: dict[str, str] = {}
     for capture, post in ranked:
-        if capture.digest and post.content_sha256:
-            content_by_digest.setdefault(capture.digest, post.content_sha256)
+        if capture.known_digest and post.content_sha256:
+            content_by_digest.setdefault(capture.known_digest, post.content_sha256)
     fetched = evidence or {}
     rows: dict[str, CaptureRecord] = {}
     for capture, outcome in others:
-        content = content_by_digest.get(capture.digest, "") if capture.digest else ""
+        digest = capture.known_digest
+        content = content_by_digest.get(digest, "") if digest else ""
         rows[state_key(capture)] = _capture_record(
             capture,
             archive_base_url,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ise_archive.plan.payloads import (
     Decision,
@@ -57,6 +59,38 @@ def test_captures_pool_by_digest_with_their_revisits():
     }
     # the revisit makes A the newest payload
     assert [u.members[0] for u in built.by_recency()] == [A1, B1]
+
+
+def test_captures_without_a_digest_are_each_their_own_payload():
+    """A ``-`` (or empty) digest says nothing of the payload: such rows are not
+    one payload, and no revisit joins them."""
+    dashed = [cap(f"201{i}0101000000", digest=d) for i, d in enumerate("--", 1)]
+    revisit = cap("20140101000000", digest="-", mimetype="warc/revisit", status="-")
+    captures = [*dashed, cap("20130101000000"), revisit]
+    verdicts = {key(c): "full" for c in captures} | {key(revisit): "revisit"}
+    built = PayloadPool.build(captures, verdicts, lenient=False)
+    assert sorted(u.members[0].timestamp for u in built.units.values()) == [
+        "20110101000000",
+        "20120101000000",
+        "20130101000000",
+    ]
+    assert all(len(u.members) == 1 for u in built.units.values())
+    assert key(revisit) not in built.unit_of
+
+
+@given(st.lists(st.sampled_from(["-", "", " ", "A", "B", "sha1:C"]), max_size=12))
+def test_two_captures_share_a_payload_only_by_a_known_digest(digests):
+    captures = [cap(f"2011{i:010d}", digest=d) for i, d in enumerate(digests)]
+    built = PayloadPool.build(
+        captures, {key(c): "full" for c in captures}, lenient=False
+    )
+    for a in captures:
+        for b in captures:
+            shared = built.unit_of[key(a)] is built.unit_of[key(b)]
+            same = a is b or (
+                a.digest.strip() not in ("", "-") and a.digest == b.digest
+            )
+            assert shared == same, (a, b)
 
 
 @pytest.mark.parametrize(
