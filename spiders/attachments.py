@@ -19,6 +19,7 @@ from twisted.python.failure import Failure
 
 from ise_archive.archive.archives import ArchiveSet
 from ise_archive.archive.cdx import CDXQuery
+from ise_archive.archive.paging import next_page
 from ise_archive.attachments.captures import file_index
 from ise_archive.attachments.files import FileResult, save_file
 from ise_archive.errors import CDXError, PageTooLarge
@@ -35,6 +36,7 @@ from ise_archive.warc.writer import WarcLocation
 from spiders.evidence import FILE_WARC
 from spiders.failures import not_sent, set_aside, transport_failure
 from spiders.links import LinkCheckRequests
+from spiders.requests import cdx_request
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -57,24 +59,20 @@ class AttachmentRequests(LinkCheckRequests):
     run: CrawlRun
     plan: WorkPlan
     archives: ArchiveSet
-    resume_keys: set[tuple[int, CDXQuery, str]]
     check_blocked: Callable[[Failure], bool]
     capture_request: Callable[..., Request]
 
     def file_cdx_request(
-        self, query: CDXQuery, resume_key: str | None = None, *, rank: int = 0
+        self,
+        query: CDXQuery,
+        sent: tuple[str, ...] = (),
+        *,
+        rank: int = 0,
+        again: int = 0,
     ) -> Request:
-        return Request(
-            self.archives[rank].cdx_query_url(query, resume_key),
-            callback=self.parse_file_cdx,
-            errback=self.file_cdx_failed,
-            cb_kwargs={"query": query, "rank": rank},
-            meta={
-                "pool": self.archives.pool("cdx", rank),
-                "handle_httpstatus_all": True,
-            },
-            dont_filter=True,
-            priority=10,
+        callbacks = (self.parse_file_cdx, self.file_cdx_failed)
+        return cdx_request(
+            self.archives, query, sent, rank=rank, again=again, callbacks=callbacks
         )
 
     def parse_file_cdx(
@@ -82,10 +80,15 @@ class AttachmentRequests(LinkCheckRequests):
     ) -> Iterator[Request]:
         stats = self.crawler.stats
         stats.inc_value("ise_archive/attachments/cdx_pages")
+        sent: tuple[str, ...] = response.meta.get("cdx_sent", ())
         try:
             if response.status != 200:
                 raise CDXError(f"HTTP {response.status}")
-            page = self.archives[rank].parse_cdx(response.body)
+            page = self.archives[rank].parse_cdx(response.body, resumed=bool(sent))
+            again = response.meta.get("cdx_again", 0)
+            step = next_page(sent, page.resume_key, again=again)
+            if step.failure:
+                raise CDXError(f"its resume key repeats ({step.failure})")
         except CDXError as exc:
             # files not found are reported missing; the posts are not at stake
             stats.inc_value("ise_archive/attachments/cdx_failed")
@@ -95,10 +98,8 @@ class AttachmentRequests(LinkCheckRequests):
             )
             return
         self.run.state.add_file_captures(self.archives.listed_by(page.captures, rank))
-        key = (rank, query, page.resume_key)
-        if page.resume_key and key not in self.resume_keys:
-            self.resume_keys.add(key)
-            yield self.file_cdx_request(query, page.resume_key, rank=rank)
+        if step.key is not None:
+            yield self.file_cdx_request(query, step.sent, rank=rank, again=step.again)
 
     def file_cdx_failed(self, failure: Failure) -> None:
         if not_sent(failure) or set_aside(failure):  # the next run lists it

@@ -21,32 +21,30 @@ from twisted.python.failure import Failure
 
 from ise_archive import __version__
 from ise_archive.archive.archives import ArchiveSet
-from ise_archive.archive.cdx import CDXQuery
 from ise_archive.archive.coverage import Coverage
 from ise_archive.config import parse_spider_arguments, run_parameters
-from ise_archive.errors import CDXError
 from ise_archive.extract import ExtractOptions
 from ise_archive.plan.work import Fetch, LookUp, Retry, WorkPlan
 from ise_archive.records import Capture, Post, Skip
 from ise_archive.warc.prepared import prepared_pages
 from spiders.attachments import AttachmentRequests
 from spiders.config import crawl_config, set_download_slots
+from spiders.discovery import CdxRequests
 from spiders.failures import not_sent, set_aside, transport_failure
 from spiders.progress import log_budget, log_milestone
-from spiders.requests import capture_answer, capture_request, cdx_request
+from spiders.requests import capture_answer, capture_request
 from spiders.run import CrawlRun, crawl_run
 
 logger = logging.getLogger(__name__)
 
 
-class IseBlogSpider(AttachmentRequests, Spider):
+class IseBlogSpider(CdxRequests, AttachmentRequests, Spider):
     name = "ise_blog"
 
     def __init__(self, *args: Any, **arguments: Any) -> None:
         super().__init__(*args)
         self.arguments = arguments
         self.phase = "cdx"
-        self.resume_keys: set[tuple[int, CDXQuery, str]] = set()
         self.run: CrawlRun
         self.plan: WorkPlan
         self.options: ExtractOptions
@@ -100,57 +98,7 @@ class IseBlogSpider(AttachmentRequests, Spider):
             for rank in range(len(self.archives)):
                 yield self.cdx_request(query, rank=rank)
 
-    def cdx_request(
-        self, query: CDXQuery, resume_key: str | None = None, *, rank: int = 0
-    ) -> Request:
-        callbacks = (self.parse_cdx, self.cdx_failed)
-        return cdx_request(
-            self.archives, query, resume_key, rank=rank, callbacks=callbacks
-        )
-
-    def parse_cdx(
-        self, response: Response, query: CDXQuery, rank: int = 0
-    ) -> Iterator[Request]:
-        stats = self.crawler.stats
-        if response.status != 200:
-            stats.inc_value(f"ise_archive/cdx/failed/http-{response.status}")
-            logger.error(
-                "CDX query failed with HTTP %(status)d: %(url)s",
-                {"status": response.status, "url": response.url},
-            )
-            return
-        try:
-            page = self.archives[rank].parse_cdx(response.body)
-        except CDXError as exc:
-            stats.inc_value("ise_archive/cdx/failed/bad-answer")
-            logger.error(
-                "Unusable CDX answer from %(url)s: %(exc)s",
-                {"url": response.url, "exc": exc},
-            )
-            return
-        captures = self.archives.listed_by(page.captures, rank)
-        new = self.plan.listed(captures, rank=rank)
-        stats.inc_value("ise_archive/cdx/pages")
-        stats.inc_value("ise_archive/cdx/captures", len(page.captures))
-        stats.inc_value("ise_archive/cdx/new", new)
-        # The Internet Archive can answer a page with no rows but a resume key
-        # (filters drop a whole page server-side): go on. A key seen before for
-        # this query would page for ever: stop there.
-        key = (rank, query, page.resume_key)
-        if page.resume_key and key not in self.resume_keys:
-            self.resume_keys.add(key)
-            stats.inc_value("ise_archive/cdx/resume_pages")
-            yield self.cdx_request(query, page.resume_key, rank=rank)
-        elif not page.resume_key:  # read to the end
-            self.coverage.completed(rank, query)
-
-    def cdx_failed(self, failure: Failure) -> None:
-        if not_sent(failure) or set_aside(failure):  # asked again by the next run
-            return
-        self.crawler.stats.inc_value("ise_archive/cdx/failed/transport")
-        if self.check_blocked(failure):
-            raise CloseSpider("blocked")
-        logger.error("CDX request failed: %(f)s", {"f": failure.getErrorMessage()})
+    # (the listings' callbacks: spiders/discovery.py)
 
     # --- planning (phases 2-4) ---------------------------------------------------
 

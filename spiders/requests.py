@@ -26,19 +26,27 @@ Callback = Callable[..., Any]
 def cdx_request(
     archives: ArchiveSet,
     query: CDXQuery,
-    resume_key: str | None,
+    sent: tuple[str, ...] = (),
     *,
     rank: int,
+    again: int = 0,
     callbacks: tuple[Callback, Callback],
 ) -> Request:
     """One page of ``query`` from the archive of ``rank`` (``callbacks``: the
-    answer's callback and errback)."""
+    answer's callback and errback): the first without a key, else the page of the
+    last of the resume keys its chain ``sent`` (carried in ``meta["cdx_sent"]``,
+    with ``meta["cdx_again"]``: :func:`ise_archive.archive.paging.next_page`)."""
     return Request(
-        archives[rank].cdx_query_url(query, resume_key),
+        archives[rank].cdx_query_url(query, sent[-1] if sent else None),
         callback=callbacks[0],
         errback=callbacks[1],
         cb_kwargs={"query": query, "rank": rank},
-        meta={"pool": archives.pool("cdx", rank), "handle_httpstatus_all": True},
+        meta={
+            "pool": archives.pool("cdx", rank),
+            "handle_httpstatus_all": True,
+            "cdx_sent": sent,
+            "cdx_again": again,
+        },
         dont_filter=True,
         priority=10,
     )

@@ -109,9 +109,10 @@ class WebArchive:
             self.cdx_endpoint, pywb_query, fields=PYWB_CDX_FIELDS, paged=False
         )
 
-    def parse_cdx(self, body: bytes) -> CDXPage:
-        """One CDX answer of this archive (both forms are read by one parser)."""
-        page = parse_cdx_page(body, fields=CDX_FIELDS)
+    def parse_cdx(self, body: bytes, *, resumed: bool = False) -> CDXPage:
+        """One CDX answer of this archive (both forms are read by one parser);
+        ``resumed``: the answer to a resume request (:func:`parse_cdx_page`)."""
+        page = parse_cdx_page(body, fields=CDX_FIELDS, resumed=resumed)
         if self.kind == "pywb" and page.resume_key is not None:
             return CDXPage(captures=page.captures, resume_key=None)
         return page

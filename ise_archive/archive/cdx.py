@@ -212,9 +212,13 @@ def cdx_query_url(
     would cut its answer silently: an archive built on it is asked unpaged
     (``paged=False``) and the date windows bound the answer instead. Each filter is
     its own ``filter=`` param. ``resume_key`` is
-    the key exactly as :func:`parse_cdx_page` returned it: the server prints it already
-    percent-encoded, so it is decoded once here and encoded again, which gives back
-    the same bytes for a well-formed key and never double-encodes it.
+    the key exactly as :func:`parse_cdx_page` returned it, which the server printed
+    percent-encoded (``URLEncoder.encode("<urlkey> <timestamp>!")``). It goes back
+    as the parameter's *value*, so encoded once more: the live server decodes it
+    twice (the servlet decodes the query string, then
+    ``CDXServer.createBoundedCdxIterator`` URL-decodes the key again). Sent as
+    printed, a urlkey holding a %-escape (``...-%e2%80%93-...``) would be decoded
+    one step too far and the page would resume past rows never listed.
 
     >>> url = cdx_query_url("http://a.test", CDXQuery(url="ise.gov/blog",
     ...     from_ts="2011", to_ts="2011", filters=("!statuscode:5..", "!mimetype:x")))
@@ -240,9 +244,35 @@ def cdx_query_url(
         params.extend([("limit", str(query.limit)), ("showResumeKey", "true")])
     url = f"{cdx_endpoint(base_url)}?{urlencode(params, safe=':/,!*')}"
     if resume_key and paged:
-        # Encoded as the Java server's URLEncoder printed it (only ``*-._`` kept).
-        url += "&resumeKey=" + quote_plus(unquote_plus(resume_key), safe="*")
+        url += "&resumeKey=" + quote_plus(resume_key, safe="")
     return url
+
+
+def resume_search_key(value: str) -> str:
+    """The search key a ``resumeKey`` parameter's (once decoded) value names.
+
+    This version sends the printed key encoded once more, so the decoded value is
+    the printed key (``gov%2Cise%29%2Fx+2011%21``), decoded once more here as the
+    server does. Versions before it sent the printed key as it was, so their
+    decoded value is already the search key (``gov,ise)/x 2011!``). A search key
+    always holds the space between urlkey and timestamp, a printed one never (the
+    server's URLEncoder prints it ``+``), which tells the two apart: both give
+    the same key, and a stored answer is found whichever version asked.
+
+    >>> resume_search_key("gov%2Cise%29%2Fx-%25e2%2580%2593+2011%21")
+    'gov,ise)/x-%e2%80%93 2011!'
+    >>> resume_search_key("gov,ise)/x-%e2%80%93 2011!")
+    'gov,ise)/x-%e2%80%93 2011!'
+    """
+    return value if " " in value else unquote_plus(value)
+
+
+def _question(params: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``params`` with the resume key read as the search key it names."""
+    return [
+        (name, resume_search_key(value) if name == "resumeKey" else value)
+        for name, value in params
+    ]
 
 
 #: Parameters that shape how an answer is printed, not which captures it holds.
@@ -269,7 +299,7 @@ def cdx_query_key(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.path.rsplit("/", 1)[-1] != "cdx" or not parts.query:
         return None
-    params = sorted(parse_qsl(parts.query, keep_blank_values=True))
+    params = sorted(_question(parse_qsl(parts.query, keep_blank_values=True)))
     where = f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path}"
     return f"cdx {where}?{urlencode(params)}"
 
@@ -279,11 +309,12 @@ def describe_cdx_query(url: str) -> str:
     without those that only format the answer).
 
     >>> describe_cdx_query("http://a.test/cdx/search/cdx?url=ise.gov%2Fblog"
-    ...     "&matchType=prefix&from=2011&fl=urlkey&output=json&resumeKey=k%2B1")
-    'url=ise.gov/blog matchType=prefix from=2011 resumeKey=k+1 (a.test)'
+    ...     "&matchType=prefix&from=2011&fl=urlkey&output=json"
+    ...     "&resumeKey=gov%252Cise%2529%252Fx%2B2011%2521")
+    'url=ise.gov/blog matchType=prefix from=2011 resumeKey=gov,ise)/x 2011! (a.test)'
     """
     parts = urlsplit(url)
-    params = parse_qsl(parts.query, keep_blank_values=True)
+    params = _question(parse_qsl(parts.query, keep_blank_values=True))
     asked = " ".join(f"{k}={v}" for k, v in params if k not in _FORMAT_PARAMS)
     return f"{asked} ({parts.netloc})"
 
@@ -413,12 +444,17 @@ def exact_query(
     )
 
 
-def parse_cdx_page(body: bytes, *, fields: Sequence[str] = CDX_FIELDS) -> CDXPage:
+def parse_cdx_page(
+    body: bytes, *, fields: Sequence[str] = CDX_FIELDS, resumed: bool = False
+) -> CDXPage:
     """Read one CDX answer into captures and a resume key.
 
     Accepted forms: the JSON array (header row, rows, ``[]``, ``[key]``); pywb's
     newline-delimited JSON objects; the plain-text form (space-separated rows in
-    ``fields`` order, a blank line, then the key); and an empty body (no captures).
+    ``fields`` order, a blank line, then the key); and an empty body (no captures),
+    except for the answer to a resume request (``resumed``): the page before
+    promised more, and a server that has nothing more still prints its form
+    (``[]``, a header row), so an empty body there is a bad answer, not the end.
     Exact repeats of a row within the page are dropped (the live index holds some,
     the README's own resume-key example shows one). ``length`` becomes an ``int``, or
     None when the server prints ``-``.
@@ -427,6 +463,8 @@ def parse_cdx_page(body: bytes, *, fields: Sequence[str] = CDX_FIELDS) -> CDXPag
     answering 200) or anything else that is not a capture index.
     """
     text = _decode(body).strip()
+    if not text and resumed:
+        raise CDXError("CDX answer to a resume request is empty")
     if not text:
         return CDXPage(captures=(), resume_key=None)
     if text.startswith("<"):

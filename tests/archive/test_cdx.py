@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote_plus, unquote_plus, urlsplit
 
 import pytest
 
@@ -16,7 +16,9 @@ from ise_archive.archive.cdx import (
     CDXPage,
     CDXQuery,
     cdx_endpoint,
+    cdx_query_key,
     cdx_query_url,
+    describe_cdx_query,
     discovery_queries,
     exact_query,
     parse_cdx_page,
@@ -293,25 +295,48 @@ def test_query_url_encodes_what_must_be_encoded():
     ]
 
 
-def test_resume_key_goes_back_byte_for_byte_and_decodes_to_the_search_key():
+def test_resume_key_goes_back_as_the_value_the_server_decodes_twice():
     url = cdx_query_url(
         "https://web.archive.org", exact_query("archive.org"), resume_key=README_KEY
     )
-    assert url.endswith("&resumeKey=" + README_KEY)
-    assert parse_qsl(urlsplit(url).query)[-1] == (
-        "resumeKey",
-        "org,archive)/ 19980109140106!",
-    )
+    # the servlet decodes the parameter: the key as printed ...
+    value = parse_qsl(urlsplit(url).query)[-1]
+    assert value == ("resumeKey", README_KEY)
+    # ... and createBoundedCdxIterator decodes it again: the search key
+    assert unquote_plus(value[1]) == "org,archive)/ 19980109140106!"
 
 
-def test_resume_key_with_percent_in_the_urlkey_is_not_double_encoded():
+def test_resume_key_with_percent_in_the_urlkey_reaches_the_server_unchanged():
     # gov,ise)/blog/joe-laporte/officer-safety-indian-country-%e2%80%93-... as the
     # Java server prints it (URLEncoder: % -> %25, space -> +).
-    key = "gov%2Cise%29%2Fblog%2Fjoe-laporte%2Fx-%25e2%2580%2593-y+20111002193347"
+    key = "gov%2Cise%29%2Fblog%2Fjoe-laporte%2Fx-%25e2%2580%2593-y+20111002193347%21"
     url = cdx_query_url(
         "https://web.archive.org", exact_query("ise.gov/blog"), resume_key=key
     )
-    assert url.endswith("&resumeKey=" + key)
+    value = dict(parse_qsl(urlsplit(url).query))["resumeKey"]
+    assert unquote_plus(value) == (
+        "gov,ise)/blog/joe-laporte/x-%e2%80%93-y 20111002193347!"
+    )
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        README_KEY,
+        "gov%2Cise%29%2Fblog%2Fjoe-laporte%2Fx-%25e2%2580%2593-y+20111002193347%21",
+    ],
+)
+def test_a_stored_answer_is_found_whichever_version_sent_its_resume_key(key):
+    base = "https://web.archive.org/cdx/search/cdx?url=ise.gov/blog&from=2011"
+    # versions before sent the printed key as it was, encoded the same way
+    earlier = f"{base}&resumeKey={quote_plus(unquote_plus(key), safe='*')}"
+    now = cdx_query_url("https://web.archive.org", CDXQuery(url="x"), key)
+    now_key = now.split("&resumeKey=")[1]
+    assert cdx_query_key(earlier) == cdx_query_key(f"{base}&resumeKey={now_key}")
+    assert cdx_query_key(earlier) != cdx_query_key(base)
+    assert describe_cdx_query(f"{base}&resumeKey={now_key}") == (
+        f"url=ise.gov/blog from=2011 resumeKey={unquote_plus(key)} (web.archive.org)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -388,3 +413,16 @@ def test_exact_query_drops_the_fragment_and_filters():
     assert exact_query("http://www.ise.gov/blog/a/b#comments") == CDXQuery(
         url="http://www.ise.gov/blog/a/b", match_type="exact"
     )
+
+
+def test_an_empty_answer_to_a_resume_request_is_a_bad_answer():
+    """The page before promised more rows; the server prints its form even when
+    it has none left (``[]``, a header row), never nothing."""
+    with pytest.raises(CDXError, match="resume request is empty"):
+        parse_cdx_page(b" \n", resumed=True)
+    assert parse_cdx_page(b"", resumed=False) == CDXPage(captures=(), resume_key=None)
+    header_only = json.dumps([list(CDX_FIELDS)]).encode()
+    for body in (b"[]", header_only):
+        assert parse_cdx_page(body, resumed=True) == CDXPage(
+            captures=(), resume_key=None
+        )

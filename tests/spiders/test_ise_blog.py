@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import random
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ from scrapy.http import HtmlResponse, Response
 from twisted.python.failure import Failure
 
 from ise_archive import settings
-from ise_archive.archive.cdx import CDX_FIELDS, exact_query
 from ise_archive.errors import ConfigError
 from ise_archive.extract import ExtractOptions, extract
 from ise_archive.records import Capture, Post
@@ -172,106 +170,6 @@ def test_cdx_filters_and_collapse_come_from_the_settings(tmp_path: Path) -> None
         assert spider.run.parameters["cdx_collapse"] == "digest"
     finally:
         spider.run.state.close()
-
-
-# --- phase 1: the capture index -----------------------------------------------------
-
-
-def _cdx_rows(*captures: tuple[str, str]) -> list[list[str]]:
-    return [
-        ["gov,ise)/x", ts, url, "text/html", "200", f"DIGEST{ts}", "1000"]
-        for ts, url in captures
-    ]
-
-
-def test_parse_cdx_stores_captures_and_asks_for_the_next_page(
-    spider: IseBlogSpider,
-) -> None:
-    query = exact_query(POST)
-    request = spider.cdx_request(query)
-    body = json.dumps(
-        [
-            list(CDX_FIELDS),
-            *_cdx_rows(
-                ("20100617033511", POST),
-                ("20140302185900", POST.replace("http://www.", "http://")),
-                ("20120101000000", "http://www.ise.gov/category/free-tags/pm-ise"),
-            ),
-            [],
-            ["gov%2Cise%29%2Fblog+20140302185900%21"],
-        ]
-    ).encode()
-
-    follow = list(
-        spider.parse_cdx(Response(request.url, body=body, request=request), query)
-    )
-
-    assert [r.url for r in follow] == [
-        spider.cdx_request(query, "gov%2Cise%29%2Fblog+20140302185900%21").url
-    ]
-    assert (follow[0].callback, follow[0].meta["pool"]) == (spider.parse_cdx, "cdx")
-    assert [c.timestamp for c in spider.run.state.captures_of(POST)] == [
-        "20100617033511",
-        "20140302185900",
-    ]
-    stats = spider.crawler.stats
-    assert (
-        stats.get_value("ise_archive/cdx/captures"),
-        stats.get_value("ise_archive/cdx/new"),
-        stats.get_value("ise_archive/skip/reason_count/not-a-post:tag"),
-    ) == (3, 3, 1)
-
-
-def test_a_blank_cdx_page_with_a_resume_key_is_followed_until_a_key_repeats(
-    spider: IseBlogSpider,
-) -> None:
-    """Filters can empty a whole page on the live archive; its key still leads on.
-    Only a key already followed for this query ends the paging."""
-    query = exact_query(POST)
-    request = spider.cdx_request(query)
-    blank = json.dumps([list(CDX_FIELDS), [], ["KEY1"]]).encode()
-
-    first = list(
-        spider.parse_cdx(Response(request.url, body=blank, request=request), query)
-    )
-    again = list(
-        spider.parse_cdx(Response(request.url, body=blank, request=request), query)
-    )
-
-    assert [r.url for r in first] == [spider.cdx_request(query, "KEY1").url]
-    assert again == []
-
-
-def test_the_last_cdx_page_asks_for_nothing_more(spider: IseBlogSpider) -> None:
-    query = exact_query(POST)
-    request = spider.cdx_request(query)
-    body = json.dumps([list(CDX_FIELDS), *_cdx_rows(("20100617033511", POST))])
-
-    follow = list(
-        spider.parse_cdx(
-            Response(request.url, body=body.encode(), request=request), query
-        )
-    )
-
-    assert follow == []
-    assert len(spider.run.state.captures_of(POST)) == 1
-
-
-def test_a_failed_cdx_query_is_counted(
-    spider: IseBlogSpider, caplog: pytest.LogCaptureFixture
-) -> None:
-    query = exact_query(POST)
-    request = spider.cdx_request(query)
-
-    follow = list(
-        spider.parse_cdx(Response(request.url, status=504, request=request), query)
-    )
-
-    assert follow == []
-    assert spider.crawler.stats.get_value("ise_archive/cdx/failed/http-504") == 1
-    assert caplog.record_tuples == [
-        ("spiders.ise_blog", 40, f"CDX query failed with HTTP 504: {request.url}")
-    ]
 
 
 # --- fetching a capture -------------------------------------------------------------

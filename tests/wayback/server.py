@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import Literal
-from urllib.parse import parse_qs, quote_plus, urljoin, urlsplit
+from urllib.parse import parse_qs, quote_plus, unquote_plus, urljoin, urlsplit
 
 from tests.wayback.archive import Archive, CaptureRow, surt_urlkey
 from tests.wayback.cdx_output import answer_cdx_query
@@ -493,7 +493,9 @@ def _moved_resume_key(reply: Reply, query: str, kind: str) -> Reply:
     if kind == "resume-repeat":
         if not sent:
             return reply
-        key = quote_plus(sent)
+        # printed as the server prints the search key it decoded from ``sent``
+        # (run_cdx_query decodes the parameter's value once more)
+        key = quote_plus(unquote_plus(sent))
     else:
         if "urlkey" not in header or "timestamp" not in header:
             return reply

@@ -591,10 +591,10 @@ def test_resume_key_faults_repeat_or_go_back(wayback_server):
     first = cdx(wayback_server, query)
     key = first[-1][0]
     wayback_server.faults.configure("resume-repeat@cdx,first=1")
-    repeated = cdx(wayback_server, f"{query}&resumeKey={key}")
+    repeated = cdx(wayback_server, f"{query}&resumeKey={quote(key)}")
     assert repeated[-1] == [key]
     wayback_server.faults.configure("resume-back@cdx,first=1")
-    back = cdx(wayback_server, f"{query}&resumeKey={key}")
-    again = cdx(wayback_server, f"{query}&resumeKey={back[-1][0]}")
+    back = cdx(wayback_server, f"{query}&resumeKey={quote(key)}")
+    again = cdx(wayback_server, f"{query}&resumeKey={quote(back[-1][0])}")
     assert again[1:-2] == back[1:-2] == repeated[1:-2]
     assert again[-1] != back[-1]
